@@ -1,0 +1,64 @@
+/**
+ * The commented default config that `kawa init config` writes. `values` fills in the
+ * settings `kawa up` needs to wire a one-machine cluster; everything else stays commented.
+ */
+export interface DefaultConfigValues {
+  port?: number;
+  hostUrl?: string;
+}
+
+export function renderDefaultConfig(values: DefaultConfigValues = {}): string {
+  const port = values.port ?? 8000;
+  const hostUrl = values.hostUrl ?? `http://127.0.0.1:${port}`;
+  return `# Kawa configuration. Every key can also be set with KAWA_<SECTION>_<KEY>
+# (for example KAWA_HOST_PORT=9000), and command-line flags override both.
+# Paths may start with ~/.
+
+[host]
+# Address and port of the REST + WebSocket API (and, later, the dashboard).
+# listen = "127.0.0.1"
+port = ${port}
+# SQLite database, tokens (mode 0600) and other host state.
+# state_dir = "~/.kawa/host"
+# Shared storage: the same path on every node. Logs go to <shared_dir>/logs/<task id>/.
+# shared_dir = "~/.kawa/shared"
+# Runners send a heartbeat every heartbeat_interval seconds; a node silent for
+# heartbeat_grace seconds is offline.
+# heartbeat_interval = 5
+# heartbeat_grace = 20
+# Container for tasks that name none. NULL runs them without Docker.
+# default_container = "NULL"
+# Largest request body in bytes.
+# max_body_bytes = 1048576
+
+[runner]
+# Node name; empty means this machine's hostname.
+# name = ""
+# Where the host listens, as this node reaches it.
+host_url = "${hostUrl}"
+# The cluster join token, or a file that holds it (the host writes it on first start).
+# join_token = ""
+# join_token_file = "~/.kawa/host/join-token"
+# Local state: the runner's task table.
+# state_dir = "~/.kawa/runner"
+# Must be the same path as the host's shared_dir.
+# shared_dir = "~/.kawa/shared"
+# Node-local scratch space, given to tasks as KAWA_LOCAL_TEMP_DIR.
+# local_temp_dir = "~/.kawa/local-temp"
+# numactl binds no-Docker tasks to a NUMA zone.
+# numactl_path = "numactl"
+# Tasks get cgroups under <controller>/<cgroup_parent>/<node name>/task-<id>.
+# cgroup_parent = "kawa"
+# Longest pause, in seconds, between attempts to reach the host.
+# reconnect_max_delay = 10
+
+[client]
+# The host the CLI talks to.
+host_url = "${hostUrl}"
+# An API token, or a file that holds it. On the host machine the admin token file works.
+# token = ""
+# token_file = "~/.kawa/host/admin-token"
+# Print JSON instead of tables.
+# json = false
+`;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ContainerNameSchema } from './task.js';
+import { NODE_NAME_PATTERN } from './targets.js';
+
+/**
+ * ~/.kawa/config.toml. Paths may start with `~/`; the loader expands them. Every key can be
+ * overridden by `KAWA_<SECTION>_<KEY>` (for example KAWA_HOST_PORT), and flags override both.
+ * Numbers accept strings so that environment values parse.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+const seconds = z.coerce.number().positive().max(86_400);
+const path = z.string().min(1).max(4096);
+const url = z.string().regex(/^(https?):\/\/[^\s/]+(\/.*)?$/, 'must be an http:// or https:// URL');
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+
+export const HostConfigSchema = z.strictObject({
+  /** Address the API binds to. */
+  listen: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8000),
+  state_dir: path.default('~/.kawa/host'),
+  shared_dir: path.default('~/.kawa/shared'),
+  /** How often runners send a heartbeat. */
+  heartbeat_interval: seconds.default(5),
+  /** A node with no heartbeat for this long is offline. */
+  heartbeat_grace: seconds.default(20),
+  /** Container used when a submit names none; NULL is the no-Docker executor. */
+  default_container: ContainerNameSchema.default('NULL'),
+  /** Largest accepted request body. */
+  max_body_bytes: z.coerce.number().int().min(1024).max(64 << 20).default(1 << 20),
+});
+
+export const RunnerConfigSchema = z.strictObject({
+  /** Node name; empty means the machine's hostname. */
+  name: z.union([z.literal(''), z.string().regex(NODE_NAME_PATTERN)]).default(''),
+  host_url: url.default('http://127.0.0.1:8000'),
+  /** The cluster join token, or a file holding it. */
+  join_token: z.string().default(''),
+  join_token_file: path.default('~/.kawa/host/join-token'),
+  state_dir: path.default('~/.kawa/runner'),
+  shared_dir: path.default('~/.kawa/shared'),
+  local_temp_dir: path.default('~/.kawa/local-temp'),
+  numactl_path: path.default('numactl'),
+  /** cgroup under each controller that holds this runner's tasks. */
+  cgroup_parent: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/).default('kawa'),
+  /** Longest wait between reconnect attempts. */
+  reconnect_max_delay: seconds.default(10),
+});
+
+export const ClientConfigSchema = z.strictObject({
+  host_url: url.default('http://127.0.0.1:8000'),
+  /** An API token, or a file holding it. */
+  token: z.string().default(''),
+  token_file: path.default('~/.kawa/host/admin-token'),
+  /** Print JSON instead of tables. */
+  json: bool.default(false),
+});
+
+export const ConfigFileSchema = z.strictObject({
+  host: HostConfigSchema.default(HostConfigSchema.parse({})),
+  runner: RunnerConfigSchema.default(RunnerConfigSchema.parse({})),
+  client: ClientConfigSchema.default(ClientConfigSchema.parse({})),
+});
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+export type HostConfig = ConfigFile['host'];
+export type RunnerConfig = ConfigFile['runner'];
+export type ClientConfig = ConfigFile['client'];
+export type ConfigSection = keyof ConfigFile;
+export const configSections: readonly ConfigSection[] = ['host', 'runner', 'client'];

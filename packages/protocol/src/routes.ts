@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { LogsQuerySchema } from './logs.js';
+import { NodeListResponseSchema, NodeNameParamsSchema, NodeSchema } from './node.js';
+import {
+  ListTasksQuerySchema,
+  ListTasksResponseSchema,
+  SubmitTaskRequestSchema,
+  SubmitTaskResponseSchema,
+  TaskEventsResponseSchema,
+  TaskIdParamsSchema,
+  TaskSchema,
+  WaitTaskQuerySchema,
+} from './task.js';
+
+export const API_PREFIX = '/api/v1';
+
+/** Who may call a route: any API token, or only an admin token. */
+export type RouteAuth = 'user' | 'admin';
+
+export interface RouteDef {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  auth: RouteAuth;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** The JSON answer; absent for routes that answer with text. */
+  response?: z.ZodType;
+  successStatus?: number;
+  summary: string;
+}
+
+const EmptyObject = z.strictObject({});
+
+/**
+ * Every REST route, defined once. The host registers exactly these; the client builds its
+ * calls from them. Paths use Fastify's `:param` syntax.
+ */
+export const routes = {
+  whoami: {
+    method: 'GET', path: `${API_PREFIX}/whoami`, auth: 'user',
+    response: z.object({ user: z.string(), admin: z.boolean() }),
+    summary: 'The user behind the token.',
+  },
+  listNodes: {
+    method: 'GET', path: `${API_PREFIX}/nodes`, auth: 'user',
+    response: NodeListResponseSchema, summary: 'Every node with status, resources and usage.',
+  },
+  getNode: {
+    method: 'GET', path: `${API_PREFIX}/nodes/:name`, auth: 'user', params: NodeNameParamsSchema,
+    response: NodeSchema, summary: 'One node.',
+  },
+  submitTasks: {
+    method: 'POST', path: `${API_PREFIX}/tasks`, auth: 'user', body: SubmitTaskRequestSchema,
+    response: SubmitTaskResponseSchema, successStatus: 201, summary: 'Submit one task per target, in one batch.',
+  },
+  listTasks: {
+    method: 'GET', path: `${API_PREFIX}/tasks`, auth: 'user', query: ListTasksQuerySchema,
+    response: ListTasksResponseSchema, summary: 'Tasks, newest first, filtered by status, node and batch.',
+  },
+  getTask: {
+    method: 'GET', path: `${API_PREFIX}/tasks/:id`, auth: 'user', params: TaskIdParamsSchema,
+    response: TaskSchema, summary: 'One task.',
+  },
+  waitTask: {
+    method: 'GET', path: `${API_PREFIX}/tasks/:id/wait`, auth: 'user', params: TaskIdParamsSchema,
+    query: WaitTaskQuerySchema, response: TaskSchema,
+    summary: 'Long-poll: answers when the task reaches a final state, or at the timeout with its current state.',
+  },
+  taskEvents: {
+    method: 'GET', path: `${API_PREFIX}/tasks/:id/events`, auth: 'user', params: TaskIdParamsSchema,
+    response: TaskEventsResponseSchema, summary: 'The recorded state changes of a task.',
+  },
+  killTask: {
+    method: 'POST', path: `${API_PREFIX}/tasks/:id/kill`, auth: 'user', params: TaskIdParamsSchema,
+    body: EmptyObject.optional(), response: TaskSchema, summary: 'Kill a task in any non-final state.',
+  },
+  pauseTask: {
+    method: 'POST', path: `${API_PREFIX}/tasks/:id/pause`, auth: 'user', params: TaskIdParamsSchema,
+    body: EmptyObject.optional(), response: TaskSchema, summary: 'Freeze a running task; it keeps its resources.',
+  },
+  resumeTask: {
+    method: 'POST', path: `${API_PREFIX}/tasks/:id/resume`, auth: 'user', params: TaskIdParamsSchema,
+    body: EmptyObject.optional(), response: TaskSchema, summary: 'Thaw a paused task.',
+  },
+  taskLogs: {
+    method: 'GET', path: `${API_PREFIX}/tasks/:id/logs`, auth: 'user', params: TaskIdParamsSchema,
+    query: LogsQuerySchema, summary: 'A task’s stdout or stderr as text; tail, byte range or follow.',
+  },
+} as const satisfies Record<string, RouteDef>;
+
+export type Routes = typeof routes;
+export type RouteName = keyof Routes;
+
+type Field<R, K extends string> = R extends Record<K, infer S> ? (S extends z.ZodType ? S : never) : never;
+/** The input a caller gives for a route's part (params, query or body), before parsing. */
+export type RouteInput<N extends RouteName, K extends 'params' | 'query' | 'body'> = z.input<Field<Routes[N], K>>;
+/** A route's parsed part, as a handler sees it. */
+export type RouteParsed<N extends RouteName, K extends 'params' | 'query' | 'body'> = z.output<Field<Routes[N], K>>;
+export type RouteResponse<N extends RouteName> = z.output<Field<Routes[N], 'response'>>;
+
+/** Fills `:param` placeholders in a route path. */
+export function buildPath(path: string, params: Record<string, string | number> = {}): string {
+  return path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(String(value));
+  });
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { ErrorCodeSchema } from './errors.js';
+import { NodeResourcesSchema, NodeUsageSchema } from './node.js';
+import { TaskStatusSchema } from './task.js';
+import { NODE_NAME_PATTERN } from './targets.js';
+
+/**
+ * The runner link: a WebSocket the runner dials to GET /api/v1/runner-link with
+ * `Authorization: Bearer <join token>`. Every frame is one JSON text message, parsed with
+ * these schemas on both ends.
+ */
+export const RUNNER_LINK_PATH = '/api/v1/runner-link';
+/** Frames larger than this close the link. */
+export const MAX_FRAME_BYTES = 1 << 20;
+
+/** WebSocket close codes the host uses to tell a runner why it was dropped. */
+export const linkCloseCodes = {
+  /** A frame failed validation. */
+  protocolError: 4400,
+  /** Another connected runner already holds this name; do not retry quickly. */
+  nameInUse: 4409,
+  /** The host is shutting down. */
+  hostShutdown: 4503,
+} as const;
+
+/** What a runner needs to start one task. */
+export const TaskSpecSchema = z.object({
+  id: z.number().int().positive(),
+  batchId: z.number().int().positive(),
+  command: z.array(z.string()).min(1),
+  env: z.record(z.string(), z.string()),
+  workdir: z.string().nullable(),
+  container: z.string().nullable(),
+  cores: z.number().min(0),
+  memoryBytes: z.number().int().positive().nullable(),
+  numa: z.number().int().min(0).nullable(),
+  gpus: z.array(z.number().int().min(0)),
+  privateNetwork: z.boolean(),
+  privatePid: z.boolean(),
+});
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+
+/** States a runner may report; `pending`, `assigned` and `lost` belong to the host. */
+export const RunnerReportedStatusSchema = TaskStatusSchema.extract(['syncing', 'running', 'paused', 'completed', 'failed', 'oom', 'killed']);
+export type RunnerReportedStatus = z.infer<typeof RunnerReportedStatusSchema>;
+
+export const HelloFrameSchema = z.object({
+  type: z.literal('hello'),
+  name: z.string().regex(NODE_NAME_PATTERN),
+  version: z.string().max(64),
+  resources: NodeResourcesSchema,
+  /** Tasks the runner still knows about, so the host can reconcile after a reconnect. */
+  liveTasks: z.array(z.object({ taskId: z.number().int().positive(), status: RunnerReportedStatusSchema })).max(100_000),
+});
+
+export const HeartbeatFrameSchema = z.object({
+  type: z.literal('heartbeat'),
+  usage: NodeUsageSchema,
+});
+
+export const TaskEventFrameSchema = z.object({
+  type: z.literal('task-event'),
+  taskId: z.number().int().positive(),
+  status: RunnerReportedStatusSchema,
+  exitCode: z.number().int().nullable(),
+  /** Why the task failed, in words a user can act on. */
+  message: z.string().max(4096).nullable(),
+  errorCode: ErrorCodeSchema.nullable(),
+  at: z.number().int(),
+});
+export type TaskEventFrame = z.infer<typeof TaskEventFrameSchema>;
+
+export const CommandResultFrameSchema = z.object({
+  type: z.literal('command-result'),
+  requestId: z.number().int().positive(),
+  ok: z.boolean(),
+  error: z.object({ code: ErrorCodeSchema, message: z.string().max(4096) }).nullable(),
+});
+export type CommandResultFrame = z.infer<typeof CommandResultFrameSchema>;
+
+export const RunnerFrameSchema = z.discriminatedUnion('type', [
+  HelloFrameSchema,
+  HeartbeatFrameSchema,
+  TaskEventFrameSchema,
+  CommandResultFrameSchema,
+]);
+export type RunnerFrame = z.infer<typeof RunnerFrameSchema>;
+export type HelloFrame = z.infer<typeof HelloFrameSchema>;
+
+export const WelcomeFrameSchema = z.object({
+  type: z.literal('welcome'),
+  heartbeatIntervalMs: z.number().int().positive(),
+});
+
+export const TaskStartFrameSchema = z.object({
+  type: z.literal('task-start'),
+  task: TaskSpecSchema,
+});
+
+export const TaskActionSchema = z.enum(['kill', 'pause', 'resume']);
+export type TaskAction = z.infer<typeof TaskActionSchema>;
+
+export const TaskControlFrameSchema = z.object({
+  type: z.literal('task-control'),
+  requestId: z.number().int().positive(),
+  taskId: z.number().int().positive(),
+  action: TaskActionSchema,
+});
+
+export const HostFrameSchema = z.discriminatedUnion('type', [WelcomeFrameSchema, TaskStartFrameSchema, TaskControlFrameSchema]);
+export type HostFrame = z.infer<typeof HostFrameSchema>;

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { codedIssue } from './errors.js';
+import { CoresSchema, MemoryInputSchema } from './units.js';
+import { TargetInputSchema, TargetSchema } from './targets.js';
+
+/** Task states, in the order of DESIGN.md's state machine. */
+export const taskStatuses = [
+  'pending', 'assigned', 'syncing', 'running', 'paused',
+  'completed', 'failed', 'oom', 'killed', 'lost',
+] as const;
+export const TaskStatusSchema = z.enum(taskStatuses);
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
+export const finalStatuses: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'oom', 'killed', 'lost']);
+/** States in which a task holds its node's resources. */
+export const holdingStatuses: ReadonlySet<TaskStatus> = new Set(['assigned', 'syncing', 'running', 'paused']);
+
+export function isFinalStatus(status: TaskStatus): boolean {
+  return finalStatuses.has(status);
+}
+
+/**
+ * Allowed transitions. A final state never changes, except `lost → running` when a runner
+ * comes back with the task still alive (DESIGN.md).
+ */
+export const taskTransitions: Record<TaskStatus, readonly TaskStatus[]> = {
+  pending: ['assigned', 'killed'],
+  assigned: ['pending', 'syncing', 'running', 'completed', 'failed', 'oom', 'killed', 'lost'],
+  syncing: ['running', 'failed', 'killed', 'lost'],
+  running: ['paused', 'completed', 'failed', 'oom', 'killed', 'lost'],
+  paused: ['running', 'completed', 'failed', 'oom', 'killed', 'lost'],
+  completed: [],
+  failed: [],
+  oom: [],
+  killed: [],
+  lost: ['running'],
+};
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return taskTransitions[from].includes(to);
+}
+
+/** The container name that selects the no-Docker executor. */
+export const NO_CONTAINER = 'NULL';
+export const ContainerNameSchema = z
+  .string()
+  .regex(/^(NULL|[a-z0-9][a-z0-9_.-]{0,62})$/, 'a container is NULL or an env name of lowercase letters, digits, "_", "." or "-"');
+
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const noNul = (value: string): boolean => !value.includes('\0');
+
+export const EnvSchema = z.record(z.string(), z.string().max(32_768)).superRefine((env, ctx) => {
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME_PATTERN.test(name)) codedIssue(ctx, 'KAWA_ERR_BAD_ENV', `env name "${name}" must match ${ENV_NAME_PATTERN.source}`);
+    else if (!noNul(value)) codedIssue(ctx, 'KAWA_ERR_BAD_ENV', `env ${name} contains a NUL byte`);
+  }
+  if (Object.keys(env).length > 256) codedIssue(ctx, 'KAWA_ERR_BAD_ENV', 'at most 256 env variables');
+});
+
+export const CommandSchema = z.array(z.string().max(65_536)).max(4096).superRefine((argv, ctx) => {
+  if (argv.length === 0 || argv[0] === '') codedIssue(ctx, 'KAWA_ERR_EMPTY_COMMAND', 'the command is empty: give it after "--", for example -- echo hello');
+  else if (!argv.every(noNul)) codedIssue(ctx, 'KAWA_ERR_BAD_REQUEST', 'a command argument contains a NUL byte');
+});
+
+export const AbsolutePathSchema = z
+  .string()
+  .max(4096)
+  .refine((path) => path.startsWith('/') && noNul(path), 'must be an absolute path');
+
+/** POST /api/v1/tasks. One task is made per target; no target lets the scheduler pick. */
+export const SubmitTaskRequestSchema = z.strictObject({
+  command: CommandSchema,
+  targets: z.array(TargetInputSchema).max(1000).default([]),
+  cores: CoresSchema.default(1),
+  memory: MemoryInputSchema.nullable().default(null),
+  env: EnvSchema.default({}),
+  workdir: AbsolutePathSchema.nullable().default(null),
+  /** An env name, or `NULL` for the no-Docker executor. Omitted: the host's default. */
+  container: ContainerNameSchema.optional(),
+  privateNetwork: z.boolean().default(false),
+  privatePid: z.boolean().default(false),
+});
+/** What a client sends (before defaults and parsing). */
+export type SubmitTaskInput = z.input<typeof SubmitTaskRequestSchema>;
+export type SubmitTaskRequest = z.output<typeof SubmitTaskRequestSchema>;
+
+export const SubmitTaskResponseSchema = z.object({
+  batchId: z.number().int(),
+  taskIds: z.array(z.number().int()),
+});
+export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponseSchema>;
+
+export const TaskSchema = z.object({
+  id: z.number().int(),
+  batchId: z.number().int(),
+  owner: z.string(),
+  command: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  workdir: z.string().nullable(),
+  /** null: the no-Docker executor. */
+  container: z.string().nullable(),
+  cores: z.number(),
+  memoryBytes: z.number().int().nullable(),
+  /** The target the user asked for, or null when the scheduler picks. */
+  target: TargetSchema.nullable(),
+  /** Where the task was placed. */
+  node: z.string().nullable(),
+  numa: z.number().int().nullable(),
+  gpus: z.array(z.number().int()),
+  privateNetwork: z.boolean(),
+  privatePid: z.boolean(),
+  status: TaskStatusSchema,
+  /** Why a pending task waits, or why a task failed. */
+  reason: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  submittedAt: z.number().int(),
+  startedAt: z.number().int().nullable(),
+  endedAt: z.number().int().nullable(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const TaskIdParamsSchema = z.strictObject({ id: idParam });
+
+const statusListSchema = z
+  .string()
+  .transform((text) => text.split(','))
+  .pipe(z.array(TaskStatusSchema).min(1));
+
+export const ListTasksQuerySchema = z.strictObject({
+  status: statusListSchema.optional(),
+  node: z.string().max(63).optional(),
+  batch: idParam.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Keyset paging: only tasks with an id below this one. */
+  before: idParam.optional(),
+});
+export type ListTasksQuery = z.output<typeof ListTasksQuerySchema>;
+
+export const ListTasksResponseSchema = z.object({
+  tasks: z.array(TaskSchema),
+  /** Pass as `before` to get the next page; null on the last page. */
+  nextBefore: z.number().int().nullable(),
+  total: z.number().int(),
+});
+export type ListTasksResponse = z.infer<typeof ListTasksResponseSchema>;
+
+export const WaitTaskQuerySchema = z.strictObject({
+  /** How long the host holds the request before answering with the current state. */
+  timeoutMs: z.coerce.number().int().min(0).max(300_000).default(30_000),
+});
+
+/** One recorded change of a task's state. */
+export const TaskEventSchema = z.object({
+  taskId: z.number().int(),
+  at: z.number().int(),
+  from: TaskStatusSchema.nullable(),
+  to: TaskStatusSchema,
+  message: z.string().nullable(),
+});
+export type TaskEvent = z.infer<typeof TaskEventSchema>;
+export const TaskEventsResponseSchema = z.object({ events: z.array(TaskEventSchema) });

@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const source = (name: string): string => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+// Unit tests import workspace packages from source, so they run without a build.
+// e2e tests drive the built `kawa` binary, so `npm run build` comes first.
+const alias = {
+  '@kawa/protocol': source('protocol'),
+  '@kawa/config': source('config'),
+  '@kawa/client': source('client'),
+  '@kawa/host': source('host'),
+  '@kawa/runner': source('runner'),
+  '@kawa/cli': source('cli'),
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'tests/*.test.ts'], testTimeout: 20_000 },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Each file starts its own cluster on its own port; two at a time fits two cores.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
