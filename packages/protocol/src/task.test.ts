@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { parseOrThrow } from './errors.js';
+import { SubmitTaskRequestSchema, canTransition, finalStatuses, taskStatuses } from './task.js';
+
+const codeOf = (body: unknown): string => {
+  try {
+    parseOrThrow(SubmitTaskRequestSchema, body, 'task');
+    return 'ok';
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+};
+
+describe('SubmitTaskRequestSchema', () => {
+  it('fills defaults', () => {
+    expect(parseOrThrow(SubmitTaskRequestSchema, { command: ['true'] }, 'task')).toEqual({
+      command: ['true'], targets: [], cores: 1, memory: null, env: {}, workdir: null,
+      privateNetwork: false, privatePid: false,
+    });
+  });
+
+  it.each([
+    [{ command: ['x'], targets: ['node:x'] }, 'KAWA_ERR_BAD_TARGET'],
+    [{ command: ['x'], targets: ['::'] }, 'KAWA_ERR_BAD_TARGET'],
+    [{ command: ['x'], targets: ['node::a'] }, 'KAWA_ERR_BAD_TARGET'],
+    [{ command: ['x'], cores: -1 }, 'KAWA_ERR_BAD_CORES'],
+    [{ command: ['x'], cores: 1e12 }, 'KAWA_ERR_BAD_CORES'],
+    [{ command: ['x'], memory: '12Q' }, 'KAWA_ERR_BAD_MEMORY'],
+    [{ command: ['x'], memory: -5 }, 'KAWA_ERR_BAD_MEMORY'],
+    [{ command: [] }, 'KAWA_ERR_EMPTY_COMMAND'],
+    [{ command: [''] }, 'KAWA_ERR_EMPTY_COMMAND'],
+    [{ command: ['x'], env: { 'BAD-NAME': '1' } }, 'KAWA_ERR_BAD_ENV'],
+    [{ command: ['x'], workdir: 'relative' }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: ['x'], container: 'Bad Name' }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: 'echo hi' }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: ['x'], surprise: true }, 'KAWA_ERR_BAD_REQUEST'],
+  ])('rejects %j with %s', (body, code) => {
+    expect(codeOf(body)).toBe(code);
+  });
+});
+
+describe('task state machine', () => {
+  it('never leaves a final state, except lost → running', () => {
+    for (const from of finalStatuses) {
+      for (const to of taskStatuses) {
+        expect(canTransition(from, to)).toBe(from === 'lost' && to === 'running');
+      }
+    }
+  });
+
+  it('lets paused and syncing tasks be killed', () => {
+    expect(canTransition('paused', 'killed')).toBe(true);
+    expect(canTransition('syncing', 'killed')).toBe(true);
+    expect(canTransition('pending', 'running')).toBe(false);
+  });
+});
