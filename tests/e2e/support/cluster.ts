@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** The built `kawa` binary; e2e tests run after `npm run build`. */
+export const KAWA_BIN = fileURLToPath(new URL('../../../packages/kawa/dist/main.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Cluster {
+  home: string;
+  url: string;
+  node: string;
+  token: string;
+  /** Runs the CLI in this cluster's HOME and waits for it to exit. */
+  kawa(args: string[], options?: { timeoutMs?: number; cwd?: string }): Promise<RunResult>;
+  /** Starts the CLI without waiting; for follow and other long-running commands. */
+  spawnKawa(args: string[]): ChildProcess;
+  /** Calls the REST API with the admin token. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Starts an extra runner with its own name and state dir, sharing the host's shared dir. */
+  addRunner(name: string): Promise<ChildProcess>;
+  stop(): Promise<void>;
+}
+
+/** A clean environment: nothing of the caller's KAWA_* settings leaks into the cluster. */
+function cleanEnv(home: string): NodeJS.ProcessEnv {
+  return { HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const seen: string[] = [];
+    const timer = setTimeout(() => reject(new Error(`${what}: no line matching ${pattern} in ${timeoutMs} ms; saw:\n${seen.join('\n')}`)), timeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      seen.push(line);
+      const match = pattern.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => seen.push(chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before it was ready:\n${seen.join('\n')}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startCluster(options: { runnerName?: string } = {}): Promise<Cluster> {
+  const home = mkdtempSync(join(tmpdir(), 'kawa-e2e-'));
+  const env = cleanEnv(home);
+  const upArgs = [KAWA_BIN, 'up', '--port', '0'];
+  if (options.runnerName) upArgs.push('--runner-name', options.runnerName);
+  const up = spawn(process.execPath, upArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const extra: ChildProcess[] = [];
+  let ready: RegExpExecArray;
+  try {
+    ready = await waitForLine(up, /^Kawa is up at (\S+) \(node (\S+)\)/, 60_000, 'kawa up');
+  } catch (error) {
+    await stopChild(up);
+    throw error;
+  }
+  const url = ready[1] as string;
+  const node = ready[2] as string;
+  const token = readFileSync(join(home, '.kawa/host/admin-token'), 'utf8').trim();
+
+  const kawa: Cluster['kawa'] = (args, runOptions = {}) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: runOptions.cwd ?? home });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`kawa ${args.join(' ')} did not finish in time; stdout:\n${stdout}\nstderr:\n${stderr}`));
+      }, runOptions.timeoutMs ?? 60_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  return {
+    home,
+    url,
+    node,
+    token,
+    kawa,
+    spawnKawa: (args) => spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
+    async api(method, path, body) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as never };
+    },
+    async addRunner(name) {
+      const child = spawn(
+        process.execPath,
+        [KAWA_BIN, 'runner', '--name', name, '--state-dir', join(home, '.kawa', `runner-${name}`)],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      extra.push(child);
+      return child;
+    },
+    async stop() {
+      await Promise.all(extra.map((child) => stopChild(child)));
+      await stopChild(up);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value, at most `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; attempt < 10_000 && Date.now() < deadline; attempt += 1) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
