@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +72,10 @@ function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
 export async function startCluster(options: { runnerName?: string } = {}): Promise<Cluster> {
   const home = mkdtempSync(join(tmpdir(), 'kawa-e2e-'));
   const env = cleanEnv(home);
-  const upArgs = [KAWA_BIN, 'up', '--port', '0'];
-  if (options.runnerName) upArgs.push('--runner-name', options.runnerName);
+  // Clusters run side by side and each numbers its tasks from 1, so every cluster's node gets
+  // its own name: cgroup paths (<controller>/kawa/<node>/task-<id>) must not collide.
+  const runnerName = options.runnerName ?? `e2e-${randomBytes(4).toString('hex')}`;
+  const upArgs = [KAWA_BIN, 'up', '--port', '0', '--runner-name', runnerName];
   const up = spawn(process.execPath, upArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const extra: ChildProcess[] = [];
   let ready: RegExpExecArray;
