@@ -1,0 +1,119 @@
+import {
+  KawaError,
+  parseOrThrow,
+  routes,
+  type RouteDef,
+  type RouteInput,
+  type RouteName,
+  type RouteResponse,
+  type Routes,
+  type Task,
+} from '@kawa/protocol';
+import { errorFromResponse } from './errors.js';
+import { createTransport, routePath } from './transport.js';
+import { followLogs, readLogs, openLogs, type LogBytes, type LogsOptions } from './logs.js';
+import { validateRouteInput } from './validate.js';
+import { waitForTask, type WaitTaskOptions } from './wait.js';
+
+export interface ClientOptions {
+  /** The host's URL, for example `http://127.0.0.1:8000`; API paths are appended to it. */
+  baseUrl: string;
+  /** An API token, sent as `Authorization: Bearer`. */
+  token: string;
+  /** A fetch to use instead of the global one (tests, custom agents). */
+  fetch?: typeof fetch;
+}
+
+type PartOf<N extends RouteName, K extends 'params' | 'query' | 'body'> =
+  Routes[N] extends Record<K, unknown>
+    ? undefined extends RouteInput<N, K>
+      ? { [P in K]?: RouteInput<N, K> }
+      : Record<never, never> extends RouteInput<N, K>
+        ? { [P in K]?: RouteInput<N, K> }
+        : { [P in K]: RouteInput<N, K> }
+    : { [P in K]?: never };
+
+/** What `call` takes for route N: the parts the route declares, plus a signal. */
+export type CallInput<N extends RouteName> = PartOf<N, 'params'> &
+  PartOf<N, 'query'> &
+  PartOf<N, 'body'> & { signal?: AbortSignal };
+
+/** The input argument is optional only when nothing in it is required. */
+type CallArgs<N extends RouteName> =
+  object extends Omit<CallInput<N>, 'signal'> ? [input?: CallInput<N>] : [input: CallInput<N>];
+
+/** The parsed answer of route N; text routes (logs) answer with a string. */
+export type CallResult<N extends RouteName> = Routes[N] extends { response: unknown } ? RouteResponse<N> : string;
+
+/** A typed Kawa API client built from the protocol's route table. Used by the CLI and the web UI. */
+export interface KawaClient {
+  readonly baseUrl: string;
+  /**
+   * Calls a route: validates the input with the route's schemas (bad input throws the same
+   * KawaError the host would answer), sends it, and parses the answer with the route's
+   * response schema. Error answers become KawaError; connection failures
+   * KAWA_ERR_HOST_UNREACHABLE. Aborting `signal` rejects with the abort reason.
+   */
+  call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<CallResult<N>>;
+  /** A task's log as text. With `follow: true`, an async iterable of text chunks until the task ends. */
+  logs(id: number, options: LogsOptions & { follow: true }, signal?: AbortSignal): AsyncIterable<string>;
+  logs(id: number, options?: LogsOptions & { follow?: false }, signal?: AbortSignal): Promise<string>;
+  /** A task's log as raw bytes, with the log's size from the host; for callers that must not decode. */
+  logBytes(id: number, options?: LogsOptions & { follow?: boolean }, signal?: AbortSignal): Promise<LogBytes>;
+  /** Long-polls until the task is in a final state; throws KAWA_ERR_TIMEOUT past `timeoutMs`. */
+  waitTask(id: number, options?: WaitTaskOptions): Promise<Task>;
+}
+
+export function createClient(options: ClientOptions): KawaClient {
+  const transport = createTransport(options);
+
+  async function call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<CallResult<N>> {
+    const input = (args[0] ?? {}) as { params?: unknown; query?: unknown; body?: unknown; signal?: AbortSignal };
+    validateRouteInput(name, input);
+    const route: RouteDef = routes[name];
+    // POST routes always carry a JSON body, so an action without one still passes content checks.
+    const body = route.method === 'POST' ? (input.body ?? {}) : undefined;
+    const response = await transport.send(routePath(route, input.params, input.query), {
+      method: route.method,
+      body,
+      signal: input.signal,
+    });
+    if (!response.ok) throw await errorFromResponse(response, `${route.method} ${route.path}`);
+    if (!route.response) return (await response.text()) as CallResult<N>;
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (error) {
+      if (input.signal?.aborted) throw input.signal.reason ?? error;
+      throw new KawaError('KAWA_ERR_INTERNAL', `${route.method} ${route.path} answered with a body that is not JSON`, {
+        cause: error,
+      });
+    }
+    try {
+      return parseOrThrow(route.response, json, `answer of ${route.method} ${route.path}`) as CallResult<N>;
+    } catch (error) {
+      // A well-formed answer the contract does not allow means client and host versions differ.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new KawaError('KAWA_ERR_INTERNAL', `${message} (do the client and host run the same Kawa version?)`, {
+        cause: error,
+      });
+    }
+  }
+
+  const client: KawaClient = {
+    baseUrl: transport.baseUrl,
+    call,
+    logs: ((id: number, logOptions: LogsOptions & { follow?: boolean } = {}, signal?: AbortSignal) =>
+      logOptions.follow === true
+        ? followLogs(transport, id, logOptions, signal)
+        : readLogs(transport, id, logOptions, signal)) as KawaClient['logs'],
+    logBytes: (id, logOptions = {}, signal) => openLogs(transport, id, logOptions, signal),
+    waitTask: (id, waitOptions = {}) =>
+      waitForTask(
+        (taskId, query, signal) => call('waitTask', { params: { id: taskId }, query, signal }),
+        id,
+        waitOptions,
+      ),
+  };
+  return client;
+}
