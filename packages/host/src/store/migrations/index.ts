@@ -1,0 +1,7 @@
+import { migration001 } from './001-initial.js';
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
+
+/** Every migration, in version order. Append new ones; never edit a released one. */
+export const migrations: readonly Migration[] = [migration001];

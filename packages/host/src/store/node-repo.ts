@@ -1,0 +1,72 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { NodeResources, NodeStatus, NodeUsage } from '@kawa/protocol';
+import { decodeResources, decodeUsage } from './columns.js';
+
+/** A node as stored: everything in the protocol's Node except the live allocation. */
+export interface StoredNode {
+  name: string;
+  version: string;
+  resources: NodeResources;
+  status: NodeStatus;
+  registeredAt: number;
+  lastHeartbeatAt: number | null;
+  usage: NodeUsage | null;
+}
+
+interface NodeRow {
+  name: string;
+  version: string;
+  resources: string;
+  status: string;
+  registered_at: number;
+  last_heartbeat_at: number | null;
+  usage: string | null;
+}
+
+function toStoredNode(row: NodeRow): StoredNode {
+  if (row.status !== 'online' && row.status !== 'offline') throw new Error(`corrupt node status "${row.status}"`);
+  return {
+    name: row.name,
+    version: row.version,
+    resources: decodeResources(row.resources),
+    status: row.status,
+    registeredAt: row.registered_at,
+    lastHeartbeatAt: row.last_heartbeat_at,
+    usage: row.usage === null ? null : decodeUsage(row.usage),
+  };
+}
+
+export class NodeRepo {
+  private readonly allStatement: Statement<[], NodeRow>;
+  private readonly upsertStatement: Statement<[string, string, string, number, number]>;
+  private readonly heartbeatStatement: Statement<[number, string, string]>;
+  private readonly statusStatement: Statement<[string, string]>;
+
+  constructor(db: Database) {
+    this.allStatement = db.prepare('SELECT * FROM nodes ORDER BY name');
+    // registered_at keeps the first registration; a re-hello refreshes everything else.
+    this.upsertStatement = db.prepare(`
+      INSERT INTO nodes (name, version, resources, status, registered_at, last_heartbeat_at)
+      VALUES (?1, ?2, ?3, 'online', ?4, ?5)
+      ON CONFLICT (name) DO UPDATE SET version = ?2, resources = ?3, status = 'online', last_heartbeat_at = ?5`);
+    this.heartbeatStatement = db.prepare('UPDATE nodes SET last_heartbeat_at = ?, usage = ? WHERE name = ?');
+    this.statusStatement = db.prepare('UPDATE nodes SET status = ? WHERE name = ?');
+  }
+
+  all(): StoredNode[] {
+    return this.allStatement.all().map(toStoredNode);
+  }
+
+  /** Marks the node online with what its runner reported; returns the stored node. */
+  register(name: string, version: string, resources: NodeResources, at: number): void {
+    this.upsertStatement.run(name, version, JSON.stringify(resources), at, at);
+  }
+
+  heartbeat(name: string, usage: NodeUsage, at: number): void {
+    this.heartbeatStatement.run(at, JSON.stringify(usage), name);
+  }
+
+  setStatus(name: string, status: NodeStatus): void {
+    this.statusStatement.run(status, name);
+  }
+}

@@ -1,0 +1,282 @@
+import type { Database, Statement } from 'better-sqlite3';
+import {
+  finalStatuses,
+  type ListTasksQuery,
+  type Target,
+  type Task,
+  type TaskEvent,
+  type TaskStatus,
+} from '@kawa/protocol';
+import { decodeIntArray, decodeStatus, decodeStringArray, decodeStringRecord, decodeTarget } from './columns.js';
+
+/** What a submit stores for one task, before it has an id. */
+export interface NewTask {
+  owner: string;
+  command: string[];
+  env: Record<string, string>;
+  workdir: string | null;
+  container: string | null;
+  cores: number;
+  memoryBytes: number | null;
+  target: Target | null;
+  privateNetwork: boolean;
+  privatePid: boolean;
+}
+
+/** One state change, applied only if the task is still in `from`. */
+export interface StatusChange {
+  from: TaskStatus;
+  to: TaskStatus;
+  at: number;
+  reason: string | null;
+  exitCode: number | null;
+  /** Where the scheduler placed the task; only for `pending → assigned`. */
+  placement?: { node: string; numa: number | null; gpus: number[] };
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  nextBefore: number | null;
+  total: number;
+}
+
+interface TaskRow {
+  id: number;
+  batch_id: number;
+  owner: string;
+  command: string;
+  env: string;
+  workdir: string | null;
+  container: string | null;
+  cores: number;
+  memory_bytes: number | null;
+  target: string | null;
+  node: string | null;
+  numa: number | null;
+  gpus: string;
+  private_network: number;
+  private_pid: number;
+  status: string;
+  reason: string | null;
+  exit_code: number | null;
+  submitted_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+interface EventRow {
+  task_id: number;
+  at: number;
+  from_status: string | null;
+  to_status: string;
+  message: string | null;
+}
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    batchId: row.batch_id,
+    owner: row.owner,
+    command: decodeStringArray(row.command, 'tasks.command'),
+    env: decodeStringRecord(row.env, 'tasks.env'),
+    workdir: row.workdir,
+    container: row.container,
+    cores: row.cores,
+    memoryBytes: row.memory_bytes,
+    target: row.target === null ? null : decodeTarget(row.target),
+    node: row.node,
+    numa: row.numa,
+    gpus: decodeIntArray(row.gpus, 'tasks.gpus'),
+    privateNetwork: row.private_network !== 0,
+    privatePid: row.private_pid !== 0,
+    status: decodeStatus(row.status),
+    reason: row.reason,
+    exitCode: row.exit_code,
+    submittedAt: row.submitted_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
+function toEvent(row: EventRow): TaskEvent {
+  return {
+    taskId: row.task_id,
+    at: row.at,
+    from: row.from_status === null ? null : decodeStatus(row.from_status),
+    to: decodeStatus(row.to_status),
+    message: row.message,
+  };
+}
+
+const FINAL_SQL_LIST = `(${[...finalStatuses].map((status) => `'${status}'`).join(', ')})`;
+
+/** Tasks, batches and task events. Every method maps rows to protocol types before returning. */
+export class TaskRepo {
+  private readonly insertBatchStatement: Statement<[string, number]>;
+  private readonly insertTaskStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly insertEventStatement: Statement<[number, number, string | null, string, string | null]>;
+  private readonly getStatement: Statement<[number], TaskRow>;
+  private readonly eventsStatement: Statement<[number], EventRow>;
+  private readonly changeStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly byStatusStatement: Statement<[string], TaskRow>;
+  private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
+  private readonly listStatements = new Map<string, Statement<unknown[], TaskRow>>();
+  private readonly countStatements = new Map<string, Statement<unknown[], { total: number }>>();
+
+  constructor(private readonly db: Database) {
+    this.insertBatchStatement = db.prepare('INSERT INTO batches (owner, submitted_at) VALUES (?, ?)');
+    this.insertTaskStatement = db.prepare(`
+      INSERT INTO tasks (batch_id, owner, command, env, workdir, container, cores, memory_bytes, target,
+                         private_network, private_pid, status, reason, submitted_at)
+      VALUES (@batchId, @owner, @command, @env, @workdir, @container, @cores, @memoryBytes, @target,
+              @privateNetwork, @privatePid, 'pending', @reason, @at)
+      RETURNING *`);
+    this.insertEventStatement = db.prepare(
+      'INSERT INTO task_events (task_id, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.getStatement = db.prepare('SELECT * FROM tasks WHERE id = ?');
+    this.eventsStatement = db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id');
+    this.changeStatement = db.prepare(`
+      UPDATE tasks SET
+        status = @to,
+        reason = @reason,
+        exit_code = @exitCode,
+        node = COALESCE(@node, node),
+        numa = CASE WHEN @node IS NULL THEN numa ELSE @numa END,
+        gpus = COALESCE(@gpus, gpus),
+        started_at = COALESCE(started_at, @startedAt),
+        ended_at = @endedAt
+      WHERE id = @id AND status = @from
+      RETURNING *`);
+    this.byStatusStatement = db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY id');
+    this.liveOnNodeStatement = db.prepare(
+      `SELECT * FROM tasks WHERE node = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
+    );
+  }
+
+  /** Inserts a batch and its tasks (all `pending`) in one transaction; returns them once committed. */
+  insertBatch(
+    owner: string,
+    tasks: readonly NewTask[],
+    at: number,
+    reason: string,
+  ): { batchId: number; tasks: Task[] } {
+    return this.db.transaction(() => {
+      const batchId = Number(this.insertBatchStatement.run(owner, at).lastInsertRowid);
+      const inserted = tasks.map((task) => {
+        const row = this.insertTaskStatement.get({
+          batchId,
+          owner: task.owner,
+          command: JSON.stringify(task.command),
+          env: JSON.stringify(task.env),
+          workdir: task.workdir,
+          container: task.container,
+          cores: task.cores,
+          memoryBytes: task.memoryBytes,
+          target: task.target === null ? null : JSON.stringify(task.target),
+          privateNetwork: task.privateNetwork ? 1 : 0,
+          privatePid: task.privatePid ? 1 : 0,
+          reason,
+          at,
+        });
+        if (!row) throw new Error('INSERT … RETURNING gave no row');
+        this.insertEventStatement.run(row.id, at, null, 'pending', reason);
+        return toTask(row);
+      });
+      return { batchId, tasks: inserted };
+    })();
+  }
+
+  get(id: number): Task | null {
+    const row = this.getStatement.get(id);
+    return row ? toTask(row) : null;
+  }
+
+  events(id: number): TaskEvent[] {
+    return this.eventsStatement.all(id).map(toEvent);
+  }
+
+  /**
+   * Applies one state change and records its event, atomically. Returns the updated task, or
+   * null when the task was no longer in `change.from` (nothing is written then).
+   */
+  changeStatus(id: number, change: StatusChange): Task | null {
+    return this.db.transaction(() => {
+      const row = this.changeStatement.get({
+        id,
+        from: change.from,
+        to: change.to,
+        reason: change.reason,
+        exitCode: change.exitCode,
+        node: change.placement?.node ?? null,
+        numa: change.placement?.numa ?? null,
+        gpus: change.placement ? JSON.stringify(change.placement.gpus) : null,
+        startedAt: change.to === 'running' ? change.at : null,
+        endedAt: finalStatuses.has(change.to) ? change.at : null,
+      });
+      if (!row) return null;
+      this.insertEventStatement.run(id, change.at, change.from, change.to, change.reason);
+      return toTask(row);
+    })();
+  }
+
+  /** Runs `body` in one transaction (nested calls become savepoints). */
+  transaction<T>(body: () => T): T {
+    return this.db.transaction(body)();
+  }
+
+  withStatus(status: TaskStatus): Task[] {
+    return this.byStatusStatement.all(status).map(toTask);
+  }
+
+  /** Tasks placed on `node` that are not in a final state. */
+  liveOnNode(node: string): Task[] {
+    return this.liveOnNodeStatement.all(node).map(toTask);
+  }
+
+  /** Newest first, keyset-paged on id; `total` counts every match regardless of paging. */
+  list(query: ListTasksQuery): TaskPage {
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    if (query.status !== undefined) {
+      conditions.push('status IN (SELECT value FROM json_each(?))');
+      values.push(JSON.stringify(query.status));
+    }
+    if (query.node !== undefined) {
+      conditions.push('node = ?');
+      values.push(query.node);
+    }
+    if (query.batch !== undefined) {
+      conditions.push('batch_id = ?');
+      values.push(query.batch);
+    }
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const total = this.countStatement(where).get(...values)?.total ?? 0;
+
+    const pageConditions = query.before === undefined ? conditions : [...conditions, 'id < ?'];
+    const pageValues = query.before === undefined ? values : [...values, query.before];
+    const pageWhere = pageConditions.length === 0 ? '' : `WHERE ${pageConditions.join(' AND ')}`;
+    const rows = this.listStatement(pageWhere).all(...pageValues, query.limit + 1);
+    const more = rows.length > query.limit;
+    const tasks = rows.slice(0, query.limit).map(toTask);
+    return { tasks, nextBefore: more ? (tasks.at(-1)?.id ?? null) : null, total };
+  }
+
+  private listStatement(where: string): Statement<unknown[], TaskRow> {
+    let statement = this.listStatements.get(where);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], TaskRow>(`SELECT * FROM tasks ${where} ORDER BY id DESC LIMIT ?`);
+      this.listStatements.set(where, statement);
+    }
+    return statement;
+  }
+
+  private countStatement(where: string): Statement<unknown[], { total: number }> {
+    let statement = this.countStatements.get(where);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], { total: number }>(`SELECT COUNT(*) AS total FROM tasks ${where}`);
+      this.countStatements.set(where, statement);
+    }
+    return statement;
+  }
+}
