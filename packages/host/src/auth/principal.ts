@@ -1,0 +1,8 @@
+import type { TokenKind } from '../store/token-repo.js';
+
+/** Who is behind a request's token. */
+export interface Principal {
+  user: string;
+  admin: boolean;
+  kind: TokenKind;
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import {
+  parseOrThrow,
+  routes,
+  type RouteDef,
+  type RouteName,
+  type RouteParsed,
+  type RouteResponse,
+  type Routes,
+} from '@kawa/protocol';
+import { authHook, principalOf } from '../auth/hook.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuthService } from '../auth/service.js';
+
+/** What a route handler gets: its parts parsed with the route's schemas, and who called. */
+export interface RouteCall<N extends RouteName> {
+  params: RouteParsed<N, 'params'>;
+  query: RouteParsed<N, 'query'>;
+  body: RouteParsed<N, 'body'>;
+  principal: Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** JSON routes return their response type; text routes (logs) return what Fastify can send. */
+export type RouteResult<N extends RouteName> = Routes[N] extends { response: z.ZodType } ? RouteResponse<N> : unknown;
+
+export type RouteHandler<N extends RouteName> = (call: RouteCall<N>) => RouteResult<N> | Promise<RouteResult<N>>;
+
+/** One handler per protocol route; the compiler checks that none is missing. */
+export type RouteHandlers = { [N in RouteName]: RouteHandler<N> };
+
+export interface RouteTableOptions {
+  auth: AuthService;
+  /** Check every JSON answer against its response schema (tests); a mismatch is a 500. */
+  validateResponses: boolean;
+}
+
+function registerRoute<N extends RouteName>(
+  app: FastifyInstance,
+  name: N,
+  handler: RouteHandler<N>,
+  options: RouteTableOptions,
+): void {
+  const route: RouteDef = routes[name];
+  app.route({
+    method: route.method,
+    url: route.path,
+    onRequest: authHook(options.auth, route.auth),
+    handler: async (request, reply) => {
+      const call = {
+        params: route.params ? parseOrThrow(route.params, request.params, 'path parameters') : undefined,
+        query: route.query ? parseOrThrow(route.query, request.query, 'query') : undefined,
+        body: route.body ? parseOrThrow(route.body, request.body, 'body') : undefined,
+        principal: principalOf(request),
+        request,
+        reply,
+      } as RouteCall<N>;
+      const result = await handler(call);
+      if (route.response && options.validateResponses) {
+        const checked = route.response.safeParse(result);
+        if (!checked.success) throw new Error(`${name} answered outside its schema: ${checked.error.message}`);
+      }
+      reply.status(route.successStatus ?? 200);
+      return result;
+    },
+  });
+}
+
+/** Registers every route of the protocol's table, each with its auth hook and schemas. */
+export function registerRouteTable(app: FastifyInstance, handlers: RouteHandlers, options: RouteTableOptions): void {
+  const register = <N extends RouteName>(name: N): void => registerRoute(app, name, handlers[name], options);
+  for (const name of Object.keys(routes) as RouteName[]) register(name);
+}
