@@ -1,5 +1,5 @@
 export { createClient, type CallInput, type CallResult, type ClientOptions, type KawaClient } from './client.js';
-export type { LogBytes, LogsOptions } from './logs.js';
+export { logsQuery, type LogBytes, type LogsOptions } from './logs.js';
 export type { WaitTaskOptions } from './wait.js';
 export { validateRouteInput } from './validate.js';
 export { hostUnreachable } from './errors.js';

@@ -22,7 +22,7 @@ export interface LogBytes {
 }
 
 /** The query the host expects: numbers and the follow flag as strings. */
-function logsQuery(options: LogsOptions & { follow?: boolean }): Record<string, string> {
+export function logsQuery(options: LogsOptions & { follow?: boolean }): Record<string, string> {
   const query: Record<string, string> = {};
   if (options.stream !== undefined) query.stream = options.stream;
   if (options.tail !== undefined) query.tail = String(options.tail);

@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import { registerNodeHealth } from './health.js';
+import { registerNodeList } from './list.js';
+
+export function registerNodeCommands(program: Command, context: CliContext): void {
+  const node = program.command('node').summary('list nodes and their health');
+  registerNodeList(node, context);
+  registerNodeHealth(node, context);
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { errorAnswer, fakeHost, json, makeTask, runWith } from '../../test-support.js';
+
+describe('kawa task kill|pause|resume', () => {
+  it('acts on every id and prints the new state', async () => {
+    const host = fakeHost({
+      killTask: (request) => json(makeTask({ id: Number(request.params.id), status: 'killed' })),
+    });
+    const run = await runWith(['task', 'kill', '4', '5'], { fetch: host.fetch });
+    expect(run).toEqual({ code: 0, stdout: 'task 4 killed (now killed)\ntask 5 killed (now killed)\n', stderr: '' });
+    expect(host.requests.map((request) => [request.method, request.route, request.params.id])).toEqual([
+      ['POST', 'killTask', '4'],
+      ['POST', 'killTask', '5'],
+    ]);
+  });
+
+  it('goes on after one failure and exits 1', async () => {
+    const host = fakeHost({
+      pauseTask: (request) =>
+        request.params.id === '4'
+          ? errorAnswer('KAWA_ERR_INVALID_STATE', 'task 4 is completed; only running tasks can be paused', 409)
+          : json(makeTask({ id: 5, status: 'paused' })),
+    });
+    const run = await runWith(['task', 'pause', '4', '5'], { fetch: host.fetch });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'error: task 4 is completed; only running tasks can be paused (KAWA_ERR_INVALID_STATE) [task 4]\n',
+    );
+    expect(run.stdout).toBe('task 5 paused (now paused)\n');
+  });
+
+  it('resumes', async () => {
+    const host = fakeHost({ resumeTask: () => json(makeTask({ id: 4, status: 'running' })) });
+    expect((await runWith(['task', 'resume', '4'], { fetch: host.fetch })).stdout).toBe(
+      'task 4 resumed (now running)\n',
+    );
+  });
+});
+
+describe('kawa task wait', () => {
+  it('exits with the exit code of the first failed task in id order', async () => {
+    const host = fakeHost({
+      waitTask: (request) => {
+        const id = Number(request.params.id);
+        return json(makeTask({ id, status: id === 8 ? 'failed' : 'completed', exitCode: id === 8 ? 5 : 0 }));
+      },
+    });
+    const run = await runWith(['task', 'wait', '9', '8', '7'], { fetch: host.fetch });
+    expect(run.code).toBe(5);
+    expect(run.stdout).toBe(
+      'task 7 completed on node1, exit code 0\ntask 8 failed on node1, exit code 5\ntask 9 completed on node1, exit code 0\n',
+    );
+  });
+
+  it('gives up after --timeout with KAWA_ERR_TIMEOUT and exit code 1', async () => {
+    const host = fakeHost({ waitTask: () => json(makeTask({ id: 3, status: 'running' })) });
+    const run = await runWith(['task', 'wait', '3', '--timeout', '0.3'], { fetch: host.fetch });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: gave up after 0\.3s: task 3 is still running \(KAWA_ERR_TIMEOUT\)\n$/);
+    for (const request of host.requests) expect(Number(request.query.get('timeoutMs'))).toBeLessThanOrEqual(300);
+  });
+
+  it('refuses a timeout that is not a positive number', async () => {
+    expect((await runWith(['task', 'wait', '3', '--timeout', 'soon'], { fetch: fakeHost({}).fetch })).code).toBe(2);
+    expect((await runWith(['task', 'wait', '3', '--timeout', '0'], { fetch: fakeHost({}).fetch })).code).toBe(2);
+  });
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { errorAnswer, fakeHost, json, makeTask, runWith } from '../../test-support.js';
+import { renderTaskList } from './list.js';
+
+const now = 1_700_000_100_000;
+
+describe('kawa task list', () => {
+  it('sends the filters as the query', async () => {
+    const host = fakeHost({ listTasks: () => json({ tasks: [], nextBefore: null, total: 0 }) });
+    const run = await runWith(
+      [
+        'task',
+        'list',
+        '--status',
+        'running,pending',
+        '--node',
+        'node1',
+        '--batch',
+        '3',
+        '--limit',
+        '5',
+        '--before',
+        '90',
+      ],
+      {
+        fetch: host.fetch,
+      },
+    );
+    expect(run).toMatchObject({ code: 0, stdout: 'no tasks\n' });
+    expect(Object.fromEntries(host.requests[0]?.query ?? [])).toEqual({
+      status: 'running,pending',
+      node: 'node1',
+      batch: '3',
+      limit: '5',
+      before: '90',
+    });
+  });
+
+  it('refuses a bad filter locally with exit code 2', async () => {
+    const host = fakeHost({});
+    const run = await runWith(['task', 'list', '--status', 'sleeping'], { fetch: host.fetch });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('KAWA_ERR_BAD_REQUEST');
+    expect(host.requests).toHaveLength(0);
+  });
+
+  it('prints the API answer with --json', async () => {
+    const answer = { tasks: [makeTask({ id: 2 })], nextBefore: null, total: 1 };
+    const run = await runWith(['task', 'list', '--json'], { fetch: fakeHost({ listTasks: () => json(answer) }).fetch });
+    expect(JSON.parse(run.stdout)).toEqual(answer);
+  });
+
+  it('renders a table within 100 columns, with the reason of pending tasks and the next page', () => {
+    const tasks = [
+      makeTask({
+        id: 12,
+        batchId: 4,
+        status: 'pending',
+        node: null,
+        reason: 'waiting for 4 cores on node2',
+        submittedAt: now - 65_000,
+      }),
+      makeTask({
+        id: 11,
+        batchId: 3,
+        status: 'failed',
+        exitCode: 3,
+        cores: 0.5,
+        memoryBytes: 4e9,
+        command: ['sh', '-c', `echo ${'x'.repeat(200)}`],
+        submittedAt: now - 3_000,
+      }),
+    ];
+    const text = renderTaskList({ tasks, nextBefore: 11, total: 40 }, false, now);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^ID\s+BATCH\s+STATUS\s+EXIT\s+NODE\s+CORES\s+MEM\s+AGE\s+COMMAND\/REASON$/);
+    expect(lines[1]).toMatch(/^12\s+4\s+pending\s+-\s+-\s+1\s+-\s+1m5s\s+waiting for 4 cores on node2$/);
+    expect(lines[2]).toMatch(/^11\s+3\s+failed\s+3\s+node1\s+0\.5\s+4\.0G\s+3\.0s\s+sh -c 'echo x+…$/);
+    expect(lines[3]).toBe('showing 2 of 40; next page: --before 11');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('colours the status only on a TTY', () => {
+    const answer = { tasks: [makeTask({ status: 'completed', exitCode: 0 })], nextBefore: null, total: 1 };
+    expect(renderTaskList(answer, true, now)).toContain('\u001b[32mcompleted');
+    expect(renderTaskList(answer, false, now)).not.toContain('\u001b');
+  });
+});
+
+describe('kawa task status', () => {
+  it('prints every field, with the reason and the exit code', async () => {
+    const task = makeTask({
+      id: 9,
+      status: 'failed',
+      exitCode: 2,
+      reason: 'exited with code 2',
+      env: { SEED: '7' },
+      workdir: '/data',
+      numa: 0,
+      gpus: [1],
+    });
+    const run = await runWith(['task', 'status', '9'], { fetch: fakeHost({ getTask: () => json(task) }).fetch });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^task 9 \(batch 1\)\n/);
+    for (const line of [
+      /status\s+failed/,
+      /exit code\s+2/,
+      /reason\s+exited with code 2/,
+      /command\s+echo hello/,
+      /node\s+node1, NUMA 0, GPU 1/,
+      /env\s+SEED=7/,
+      /workdir\s+\/data/,
+      /started\s+\d{4}-/,
+      /ended\s+-/,
+    ]) {
+      expect(run.stdout).toMatch(line);
+    }
+  });
+
+  it('prints the task as JSON with --json', async () => {
+    const task = makeTask({ id: 9 });
+    const run = await runWith(['task', 'status', '9', '--json'], {
+      fetch: fakeHost({ getTask: () => json(task) }).fetch,
+    });
+    expect(JSON.parse(run.stdout)).toEqual(task);
+  });
+
+  it('exits 1 with the host code for an unknown task, and 2 for an id that is not one', async () => {
+    const host = fakeHost({ getTask: () => errorAnswer('KAWA_ERR_TASK_NOT_FOUND', 'no task 999999', 404) });
+    expect(await runWith(['task', 'status', '999999'], { fetch: host.fetch })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: no task 999999 (KAWA_ERR_TASK_NOT_FOUND)\n',
+    });
+    const bad = await runWith(['task', 'status', 'abc'], { fetch: host.fetch });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: task id "abc" is not a positive whole number (KAWA_ERR_BAD_REQUEST)\n');
+  });
+});
+
+describe('kawa task logs', () => {
+  it('writes the raw bytes of the chosen stream to stdout', async () => {
+    const host = fakeHost({ taskLogs: () => new Response('err line\n') });
+    const run = await runWith(['task', 'logs', '5', '--stderr', '--tail', '10'], { fetch: host.fetch });
+    expect(run).toEqual({ code: 0, stdout: 'err line\n', stderr: '' });
+    expect(Object.fromEntries(host.requests[0]?.query ?? [])).toEqual({ stream: 'stderr', tail: '10' });
+  });
+
+  it('asks the host to follow with -f and streams until the answer ends', async () => {
+    const host = fakeHost({
+      taskLogs: () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('one\n'));
+              setTimeout(() => {
+                controller.enqueue(new TextEncoder().encode('two\n'));
+                controller.close();
+              }, 20);
+            },
+          }),
+        ),
+    });
+    const run = await runWith(['task', 'logs', '5', '-f', '--offset', '0'], { fetch: host.fetch });
+    expect(run.stdout).toBe('one\ntwo\n');
+    expect(Object.fromEntries(host.requests[0]?.query ?? [])).toEqual({
+      stream: 'stdout',
+      offset: '0',
+      follow: 'true',
+    });
+  });
+
+  it('refuses --tail with --offset, and a negative --tail, locally', async () => {
+    const host = fakeHost({});
+    for (const args of [
+      ['--tail', '1', '--offset', '2'],
+      ['--tail', '-3'],
+      ['--length', '0'],
+    ]) {
+      const run = await runWith(['task', 'logs', '5', ...args], { fetch: host.fetch });
+      expect(run.code).toBe(2);
+    }
+    expect(host.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { formatTarget, type Task } from '@kawa/protocol';
+import type { CliContext } from '../../context.js';
+import { palette, statusColour } from '../../output/colour.js';
+import {
+  formatAge,
+  formatCommand,
+  formatCores,
+  formatDuration,
+  formatMemoryOrNone,
+  formatTime,
+} from '../../output/format.js';
+import { writeJson } from '../../output/json.js';
+import { clean } from '../../output/table.js';
+import { parseTaskIds } from '../../parse.js';
+
+function when(at: number | null, now: number): string {
+  return at === null ? '-' : `${formatTime(at)} (${formatAge(at, now)} ago)`;
+}
+
+/** Every field of a task as aligned "key  value" lines. */
+export function renderTaskStatus(task: Task, colour: boolean, now = Date.now()): string {
+  const paint = palette(colour);
+  const statusName = statusColour(task.status);
+  const status = statusName ? paint[statusName](task.status) : task.status;
+  const placement =
+    task.node === null
+      ? '-'
+      : [
+          task.node,
+          task.numa === null ? null : `NUMA ${task.numa}`,
+          task.gpus.length === 0 ? null : `GPU ${task.gpus.join(',')}`,
+        ]
+          .filter((part) => part !== null)
+          .join(', ');
+  const runtime =
+    task.startedAt === null
+      ? '-'
+      : `${formatDuration((task.endedAt ?? now) - task.startedAt)}${task.endedAt === null ? ' so far' : ''}`;
+  const fields: [string, string][] = [
+    ['status', status],
+    ['exit code', task.exitCode === null ? '-' : String(task.exitCode)],
+    ['reason', task.reason ?? '-'],
+    ['command', formatCommand(task.command)],
+    ['node', placement],
+    ['target', task.target === null ? 'any (the scheduler picks)' : formatTarget(task.target)],
+    ['container', task.container ?? 'NULL (no Docker)'],
+    ['cores', formatCores(task.cores)],
+    ['memory', task.memoryBytes === null ? 'no limit' : formatMemoryOrNone(task.memoryBytes)],
+    ['workdir', task.workdir ?? '-'],
+    [
+      'env',
+      Object.keys(task.env).length === 0
+        ? '-'
+        : Object.entries(task.env)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(' '),
+    ],
+    ['network', task.privateNetwork ? 'private' : 'host'],
+    ['pid', task.privatePid ? 'private' : 'host'],
+    ['owner', task.owner],
+    ['submitted', when(task.submittedAt, now)],
+    ['started', when(task.startedAt, now)],
+    ['ended', when(task.endedAt, now)],
+    ['runtime', runtime],
+  ];
+  const width = Math.max(...fields.map(([key]) => key.length));
+  const lines = fields.map(([key, value]) => `  ${key.padEnd(width)}  ${key === 'status' ? value : clean(value)}`);
+  return `${paint.bold(`task ${task.id}`)} (batch ${task.batchId})\n${lines.join('\n')}\n`;
+}
+
+export function registerStatus(task: Command, context: CliContext): void {
+  task
+    .command('status')
+    .alias('show')
+    .summary('show everything about one task')
+    .argument('<id>', 'the task id')
+    .option('--json', 'print the task as JSON')
+    .action(
+      context.run(async (idText: string, options: { json?: boolean }) => {
+        const [id] = parseTaskIds([idText]);
+        const found = await context.client().call('getTask', { params: { id: id ?? 0 } });
+        if (context.wantsJson(options.json)) writeJson(context.io.stdout, found);
+        else context.io.stdout.write(renderTaskStatus(found, context.fancy));
+        return 0;
+      }),
+    );
+}

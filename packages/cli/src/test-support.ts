@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { routes, type RouteName, type Task } from '@kawa/protocol';
+import type { CliIo } from './io.js';
+import { runCli, type ExtendProgram } from './program.js';
+
+/** A request the fake host received, with its route resolved. */
+export interface FakeRequest {
+  route: RouteName;
+  method: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export type FakeRoutes = Partial<Record<RouteName, (request: FakeRequest) => Response | Promise<Response>>>;
+
+function matchRoute(method: string, path: string): { route: RouteName; params: Record<string, string> } | null {
+  for (const [name, route] of Object.entries(routes)) {
+    if (route.method !== method) continue;
+    const pattern = new RegExp(`^${route.path.replace(/:([A-Za-z]+)/g, '(?<$1>[^/]+)')}$`);
+    const match = pattern.exec(path);
+    if (match) return { route: name as RouteName, params: { ...match.groups } };
+  }
+  return null;
+}
+
+export function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+export function errorAnswer(code: string, message: string, status: number): Response {
+  return json({ error: { code, message } }, status);
+}
+
+/** A fetch that dispatches to `handlers` by the protocol's route table; unknown routes answer 404. */
+export function fakeHost(handlers: FakeRoutes): { fetch: typeof fetch; requests: FakeRequest[] } {
+  const requests: FakeRequest[] = [];
+  const fetchImpl = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const method = init.method ?? 'GET';
+    const matched = matchRoute(method, url.pathname);
+    if (!matched) return errorAnswer('KAWA_ERR_NOT_FOUND', `no route ${method} ${url.pathname}`, 404);
+    const request: FakeRequest = {
+      ...matched,
+      method,
+      query: url.searchParams,
+      headers: { ...(init.headers as Record<string, string> | undefined) },
+      body: typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined,
+    };
+    requests.push(request);
+    const handler = handlers[matched.route];
+    return handler
+      ? handler(request)
+      : errorAnswer('KAWA_ERR_NOT_IMPLEMENTED', `fake host has no ${matched.route}`, 501);
+  };
+  return { fetch: fetchImpl, requests };
+}
+
+/** Collects what the CLI writes. */
+export function collector(): { write(chunk: string | Uint8Array): boolean; text(): string } {
+  const chunks: Buffer[] = [];
+  return {
+    write(chunk) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+      return true;
+    },
+    text: () => Buffer.concat(chunks).toString('utf8'),
+  };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with a fake host (or none), a temp HOME and a token in the env. */
+export async function runWith(
+  argv: string[],
+  options: {
+    fetch?: typeof fetch;
+    env?: Record<string, string>;
+    isTTY?: boolean;
+    cwd?: string;
+    extra?: ExtendProgram;
+  } = {},
+): Promise<CliRun> {
+  const stdout = collector();
+  const stderr = collector();
+  // A fresh HOME unless the test gives one, so no real ~/.kawa leaks in.
+  const ownHome = options.env?.HOME === undefined;
+  const home = options.env?.HOME ?? mkdtempSync(join(tmpdir(), 'kawa-cli-test-'));
+  const io: CliIo = {
+    stdout,
+    stderr,
+    env: { HOME: home, KAWA_CLIENT_HOST_URL: 'http://kawa.test:8000', KAWA_CLIENT_TOKEN: 'test-token', ...options.env },
+    cwd: options.cwd ?? '/work/somewhere',
+    isTTY: options.isTTY ?? false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const code = await runCli(argv, io, options.extra).finally(() => {
+    if (ownHome) rmSync(home, { recursive: true, force: true });
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** A valid Task with the given fields. */
+export function makeTask(fields: Partial<Task> = {}): Task {
+  return {
+    id: 1,
+    batchId: 1,
+    owner: 'admin',
+    command: ['echo', 'hello'],
+    env: {},
+    workdir: null,
+    container: null,
+    cores: 1,
+    memoryBytes: null,
+    target: null,
+    node: 'node1',
+    numa: null,
+    gpus: [],
+    privateNetwork: false,
+    privatePid: false,
+    status: 'running',
+    reason: null,
+    exitCode: null,
+    submittedAt: Date.now() - 5_000,
+    startedAt: Date.now() - 4_000,
+    endedAt: null,
+    ...fields,
+  };
+}
