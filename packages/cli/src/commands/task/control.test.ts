@@ -7,7 +7,7 @@ describe('kawa task kill|pause|resume', () => {
       killTask: (request) => json(makeTask({ id: Number(request.params.id), status: 'killed' })),
     });
     const run = await runWith(['task', 'kill', '4', '5'], { fetch: host.fetch });
-    expect(run).toEqual({ code: 0, stdout: 'task 4 killed (now killed)\ntask 5 killed (now killed)\n', stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: 'task 4: killed\ntask 5: killed\n', stderr: '' });
     expect(host.requests.map((request) => [request.method, request.route, request.params.id])).toEqual([
       ['POST', 'killTask', '4'],
       ['POST', 'killTask', '5'],
@@ -26,14 +26,12 @@ describe('kawa task kill|pause|resume', () => {
     expect(run.stderr).toBe(
       'error: task 4 is completed; only running tasks can be paused (KAWA_ERR_INVALID_STATE) [task 4]\n',
     );
-    expect(run.stdout).toBe('task 5 paused (now paused)\n');
+    expect(run.stdout).toBe('task 5: paused\n');
   });
 
   it('resumes', async () => {
     const host = fakeHost({ resumeTask: () => json(makeTask({ id: 4, status: 'running' })) });
-    expect((await runWith(['task', 'resume', '4'], { fetch: host.fetch })).stdout).toBe(
-      'task 4 resumed (now running)\n',
-    );
+    expect((await runWith(['task', 'resume', '4'], { fetch: host.fetch })).stdout).toBe('task 4: running\n');
   });
 });
 

@@ -6,9 +6,9 @@ import { writeLine } from '../../io.js';
 import { parseTaskIds } from '../../parse.js';
 
 const actions = {
-  kill: { route: 'killTask', summary: 'kill tasks in any non-final state', done: 'killed' },
-  pause: { route: 'pauseTask', summary: 'freeze running tasks; they keep their resources', done: 'paused' },
-  resume: { route: 'resumeTask', summary: 'thaw paused tasks', done: 'resumed' },
+  kill: { route: 'killTask', summary: 'kill tasks in any non-final state' },
+  pause: { route: 'pauseTask', summary: 'freeze running tasks; they keep their resources' },
+  resume: { route: 'resumeTask', summary: 'thaw paused tasks' },
 } as const;
 
 export type ControlAction = keyof typeof actions;
@@ -18,7 +18,7 @@ export type ControlAction = keyof typeof actions;
  * others; the exit code is that of the first failure. An unreachable host stops at once.
  */
 export function registerControl(task: Command, context: CliContext, action: ControlAction): void {
-  const { route, summary, done } = actions[action];
+  const { route, summary } = actions[action];
   task
     .command(action)
     .summary(summary)
@@ -30,7 +30,7 @@ export function registerControl(task: Command, context: CliContext, action: Cont
         for (const id of ids) {
           try {
             const result = await context.client().call(route, { params: { id } });
-            writeLine(context.io.stdout, `task ${id} ${done} (now ${result.status})`);
+            writeLine(context.io.stdout, `task ${id}: ${result.status}`);
           } catch (error) {
             if (!(error instanceof KawaError) || error.code === 'KAWA_ERR_HOST_UNREACHABLE' || ids.length === 1)
               throw error;
