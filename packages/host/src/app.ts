@@ -1,0 +1,97 @@
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { KawaError, MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
+import { authRouteHandlers } from './auth/routes.js';
+import { systemClock, type Clock } from './clock.js';
+import { installErrorHandlers } from './http/errors.js';
+import { installJsonBodyParser } from './http/json-body.js';
+import { registerRouteTable, type RouteHandlers } from './http/route-table.js';
+import { logRouteHandlers } from './logs/routes.js';
+import { nodeRouteHandlers } from './nodes/routes.js';
+import { registerRunnerLinkRoute } from './runner-gateway/routes.js';
+import { createServices } from './services.js';
+import type { Store } from './store/store.js';
+import { taskRouteHandlers } from './tasks/routes.js';
+
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+
+export interface AppDeps {
+  /** The host section of the config, paths already expanded. */
+  config: HostConfig;
+  /** The opened store; the caller closes it after the app. */
+  store: Store;
+  clock?: Clock;
+  logLevel?: LogLevel;
+  /** Check every JSON answer against its route's response schema (tests turn this on). */
+  validateResponses?: boolean;
+  /** How long kill, pause and resume wait for the runner's answer. */
+  commandTimeoutMs?: number;
+  /** The fallback poll of log follow; fs.watch usually wakes it sooner. */
+  logPollMs?: number;
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+const DEFAULT_LOG_POLL_MS = 500;
+
+/**
+ * The whole host as a Fastify app, without listening: REST under /api/v1 from the protocol's
+ * route table, the runner link, and the services behind them. Tests drive it with inject().
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: {
+      level: deps.logLevel ?? 'info',
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+    },
+    bodyLimit: deps.config.max_body_bytes,
+    // One log line per request would cost more than the request at benchmark rates.
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    // Long-polls and log follows would otherwise hold close() until they end.
+    forceCloseConnections: true,
+  });
+
+  const services = createServices({
+    config: deps.config,
+    store: deps.store,
+    clock: deps.clock ?? systemClock,
+    log: app.log,
+    commandTimeoutMs: deps.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    logPollMs: deps.logPollMs ?? DEFAULT_LOG_POLL_MS,
+  });
+
+  app.decorateRequest('principal', null);
+  installJsonBodyParser(app);
+  installErrorHandlers(app, deps.config.max_body_bytes);
+
+  void app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_FRAME_BYTES },
+    preClose(done) {
+      services.gateway.closeAll(linkCloseCodes.hostShutdown, 'the host is shutting down');
+      this.websocketServer.close(() => done());
+    },
+  });
+
+  const handlers: RouteHandlers = {
+    ...authRouteHandlers(),
+    ...nodeRouteHandlers(services.nodes),
+    ...taskRouteHandlers(services.tasks, services.shutdown.signal),
+    ...logRouteHandlers(services.logs),
+  };
+  // Routes go in a plugin so they are added after @fastify/websocket is loaded (its onRoute
+  // hook must see the runner link), and after any onRoute hook the caller adds to the app.
+  void app.register((instance, _options, done) => {
+    registerRouteTable(instance, handlers, { auth: services.auth, validateResponses: deps.validateResponses ?? false });
+    registerRunnerLinkRoute(instance, services.auth, services.link);
+    instance.get('/', () => {
+      throw new KawaError('KAWA_ERR_NOT_IMPLEMENTED', 'the web dashboard is not built yet');
+    });
+    done();
+  });
+
+  app.addHook('preClose', (done) => {
+    services.stop();
+    done();
+  });
+  return app;
+}

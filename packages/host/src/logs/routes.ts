@@ -1,0 +1,15 @@
+import { LOG_SIZE_HEADER } from '@kawa/protocol';
+import type { RouteHandlers } from '../http/route-table.js';
+import type { LogsService } from './service.js';
+
+export function logRouteHandlers(logs: LogsService): Pick<RouteHandlers, 'taskLogs'> {
+  return {
+    taskLogs: async ({ params, query, reply }) => {
+      const answer = await logs.read(params.id, query);
+      reply.header('content-type', 'text/plain; charset=utf-8');
+      reply.header(LOG_SIZE_HEADER, String(answer.size));
+      if (query.follow) reply.header('cache-control', 'no-cache');
+      return answer.body;
+    },
+  };
+}

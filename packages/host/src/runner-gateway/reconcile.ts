@@ -1,0 +1,62 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { canTransition, isFinalStatus, type HelloFrame } from '@kawa/protocol';
+import type { TaskRepo } from '../store/task-repo.js';
+import type { TaskLifecycle } from '../tasks/lifecycle.js';
+
+type LiveTask = HelloFrame['liveTasks'][number];
+
+/**
+ * Brings the host's view of a node's tasks in line with what its runner reports in `hello`.
+ * Tasks the host placed there that the runner no longer has are lost; a lost task the runner
+ * still runs comes back (the one way out of a final state). Returns the ids of tasks the runner
+ * runs although the host considers them finished or never gave them to it: the caller kills
+ * those, since nothing could ever report on them.
+ */
+export function reconcileNode(
+  node: string,
+  liveTasks: readonly LiveTask[],
+  tasks: TaskRepo,
+  lifecycle: TaskLifecycle,
+  log: FastifyBaseLogger,
+): number[] {
+  const reported = new Map(liveTasks.map((live) => [live.taskId, live.status]));
+  const toKill: number[] = [];
+  tasks.transaction(() => {
+    for (const task of tasks.liveOnNode(node)) {
+      if (reported.has(task.id)) continue;
+      lifecycle.transition(task, 'lost', { reason: `the runner on ${node} no longer has it` });
+    }
+    for (const [taskId, status] of reported) {
+      const task = tasks.get(taskId);
+      if (!task || task.node !== node) {
+        log.warn({ node, taskId }, 'runner reports a task the host never placed there; killing it');
+        toKill.push(taskId);
+        continue;
+      }
+      if (task.status === status) continue;
+      if (task.status === 'lost') {
+        if (isFinalStatus(status)) continue;
+        const back = lifecycle.transition(task, 'running', {
+          reason: `node ${node} came back with the task still alive`,
+        });
+        if (back && status === 'paused') lifecycle.transition(back, 'paused', { reason: null });
+        continue;
+      }
+      if (isFinalStatus(task.status)) {
+        if (!isFinalStatus(status)) toKill.push(taskId);
+        continue;
+      }
+      if (canTransition(task.status, status)) {
+        lifecycle.transition(task, status, {
+          reason: isFinalStatus(status) ? `reported by node ${node} when it reconnected` : null,
+        });
+      } else {
+        log.warn(
+          { node, taskId, host: task.status, runner: status },
+          'runner reports an impossible state; keeping the host state',
+        );
+      }
+    }
+  });
+  return toKill;
+}

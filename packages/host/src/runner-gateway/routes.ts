@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { KawaError, RUNNER_LINK_PATH } from '@kawa/protocol';
+import { authHook } from '../auth/hook.js';
+import type { AuthService } from '../auth/service.js';
+import { runLinkSession, type LinkSessionDeps } from './link-session.js';
+
+/** The runner link: a WebSocket for join-token holders, authenticated before the upgrade. */
+export function registerRunnerLinkRoute(app: FastifyInstance, auth: AuthService, deps: LinkSessionDeps): void {
+  app.route({
+    method: 'GET',
+    url: RUNNER_LINK_PATH,
+    onRequest: authHook(auth, 'runner'),
+    handler: () => {
+      throw new KawaError(
+        'KAWA_ERR_BAD_REQUEST',
+        `${RUNNER_LINK_PATH} is a WebSocket: connect with an Upgrade request`,
+      );
+    },
+    wsHandler: (socket) => runLinkSession(socket, deps),
+  });
+}

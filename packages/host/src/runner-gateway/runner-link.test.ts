@@ -1,0 +1,279 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TaskEventsResponseSchema, buildPath, linkCloseCodes, routes } from '@kawa/protocol';
+import { getNode, getTask, submit, taskAction, taskReaches, eventually } from '../testing/api.js';
+import { FakeRunner, testResources } from '../testing/fake-runner.js';
+import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
+
+describe('runner link', () => {
+  let host: TestHost;
+  let url: string;
+  const runners: FakeRunner[] = [];
+
+  const connect = async (): Promise<FakeRunner> => {
+    const runner = await FakeRunner.connect(url, host.tokens.joinToken);
+    runners.push(runner);
+    return runner;
+  };
+
+  beforeEach(async () => {
+    host = createTestHost({ config: { heartbeat_interval: 0.1, heartbeat_grace: 0.4 }, commandTimeoutMs: 500 });
+    url = (await listen(host)).ws;
+  });
+  afterEach(async () => {
+    for (const runner of runners.splice(0)) runner.terminate().catch(() => undefined);
+    await host.close();
+  });
+
+  it('answers hello with welcome and registers the node', async () => {
+    const runner = await connect();
+    const welcome = await runner.hello('node1', testResources({ cores: 4 }));
+    expect(welcome.heartbeatIntervalMs).toBe(100);
+    const node = await getNode(host, 'node1');
+    expect(node).toMatchObject({ name: 'node1', status: 'online', cores: 4, allocated: { cores: 0, tasks: 0 } });
+  });
+
+  it('delivers task-start and applies task events', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const { taskIds } = await submit(host, { command: ['echo', 'hi'], env: { A: 'b' } });
+    const id = taskIds[0] as number;
+    const start = await runner.next('task-start');
+    expect(start.task).toMatchObject({ id, command: ['echo', 'hi'], env: { A: 'b' }, container: null, cores: 1 });
+    expect(await getTask(host, id)).toMatchObject({ status: 'assigned', node: 'node1', reason: null });
+    expect((await getNode(host, 'node1')).allocated).toMatchObject({ cores: 1, tasks: 1 });
+
+    runner.report(id, 'running');
+    const running = await taskReaches(host, id, 'running');
+    expect(running.startedAt).not.toBeNull();
+
+    runner.report(id, 'completed', { exitCode: 0 });
+    const done = await taskReaches(host, id, 'completed');
+    expect(done).toMatchObject({ exitCode: 0 });
+    expect(done.endedAt).not.toBeNull();
+    expect((await getNode(host, 'node1')).allocated).toMatchObject({ cores: 0, tasks: 0 });
+
+    const events = await host.app.inject({
+      method: 'GET',
+      url: buildPath(routes.taskEvents.path, { id }),
+      headers: host.admin,
+    });
+    const transitions = TaskEventsResponseSchema.parse(events.json()).events.map(
+      (event) => `${event.from}->${event.to}`,
+    );
+    expect(transitions).toEqual(['null->pending', 'pending->assigned', 'assigned->running', 'running->completed']);
+  });
+
+  it('ignores impossible transitions and reports about other nodes', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const other = await connect();
+    await other.hello('node2', testResources({ cores: 1 }));
+    const { taskIds } = await submit(host, { command: ['true'], targets: ['node1'] });
+    const id = taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'completed', { exitCode: 0 });
+    await taskReaches(host, id, 'completed');
+    runner.report(id, 'running');
+    other.report(id, 'failed', { exitCode: 1 });
+    // A later valid frame on the same links proves the earlier ones were processed.
+    runner.send({
+      type: 'heartbeat',
+      usage: { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, temperatures: [], gpus: [] },
+    });
+    await eventually(async () => ((await getNode(host, 'node1')).usage?.cpuPercent === 1 ? true : undefined));
+    expect(await getTask(host, id)).toMatchObject({ status: 'completed', exitCode: 0 });
+  });
+
+  it('pauses, resumes and kills through the runner', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['sleep', '100'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'running');
+    await taskReaches(host, id, 'running');
+
+    for (const [action, status] of [
+      ['pause', 'paused'],
+      ['resume', 'running'],
+      ['kill', 'killed'],
+    ] as const) {
+      const answer = taskAction(host, id, action);
+      const control = await runner.next('task-control');
+      expect(control).toMatchObject({ taskId: id, action });
+      runner.report(id, status, { exitCode: status === 'killed' ? 137 : null });
+      runner.send({ type: 'command-result', requestId: control.requestId, ok: true, error: null });
+      expect(await answer).toMatchObject({ status: 200, task: { id, status } });
+    }
+  });
+
+  it('refuses actions in the wrong state with 409 and passes runner errors on', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['sleep', '100'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'running');
+    await taskReaches(host, id, 'running');
+
+    expect(await taskAction(host, id, 'resume')).toMatchObject({
+      status: 409,
+      error: { code: 'KAWA_ERR_INVALID_STATE' },
+    });
+
+    const answer = taskAction(host, id, 'pause');
+    const control = await runner.next('task-control');
+    runner.send({
+      type: 'command-result',
+      requestId: control.requestId,
+      ok: false,
+      error: { code: 'KAWA_ERR_CGROUP_UNAVAILABLE', message: 'no freezer' },
+    });
+    expect(await answer).toMatchObject({
+      status: 422,
+      error: { code: 'KAWA_ERR_CGROUP_UNAVAILABLE', message: 'no freezer' },
+    });
+
+    runner.report(id, 'completed', { exitCode: 0 });
+    await taskReaches(host, id, 'completed');
+    expect(await taskAction(host, id, 'pause')).toMatchObject({
+      status: 409,
+      error: { code: 'KAWA_ERR_INVALID_STATE' },
+    });
+    expect(await taskAction(host, id, 'kill')).toMatchObject({
+      status: 409,
+      error: { code: 'KAWA_ERR_INVALID_STATE' },
+    });
+  });
+
+  it('answers 504 when the runner does not answer in time', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['sleep', '100'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'running');
+    await taskReaches(host, id, 'running');
+    const answer = taskAction(host, id, 'kill');
+    await runner.next('task-control');
+    // Keep heartbeating so the node stays online while the command times out.
+    const beat = setInterval(
+      () =>
+        runner.send({
+          type: 'heartbeat',
+          usage: { cpuPercent: 0, memoryUsedBytes: 0, memoryTotalBytes: 1, temperatures: [], gpus: [] },
+        }),
+      50,
+    );
+    try {
+      expect(await answer).toMatchObject({ status: 504, error: { code: 'KAWA_ERR_RUNNER_TIMEOUT' } });
+    } finally {
+      clearInterval(beat);
+    }
+  });
+
+  it('kills a pending task without a runner, and answers 503 for a placed task whose node is gone', async () => {
+    const pending = (await submit(host, { command: ['true'], targets: ['node9'] })).taskIds[0] as number;
+    expect((await getTask(host, pending)).reason).toBe('waiting for node node9 to register');
+    expect(await taskAction(host, pending, 'kill')).toMatchObject({
+      status: 200,
+      task: { status: 'killed', reason: 'killed before it started' },
+    });
+
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['sleep', '100'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    await runner.close();
+    expect(await taskAction(host, id, 'kill')).toMatchObject({
+      status: 503,
+      error: { code: 'KAWA_ERR_RUNNER_UNAVAILABLE' },
+    });
+  });
+
+  it('marks a silent node offline after the grace and its tasks lost', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['sleep', '100'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'running');
+    await taskReaches(host, id, 'running');
+    // Send nothing more: no heartbeat within heartbeat_grace.
+    const lost = await taskReaches(host, id, 'lost');
+    expect(lost.reason).toMatch(/node1 went offline: no heartbeat/);
+    expect(await getNode(host, 'node1')).toMatchObject({ status: 'offline', allocated: { tasks: 0 } });
+    await runner.closed;
+  });
+
+  it('marks a node whose link closed offline if it does not return within the grace', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['sleep', '100'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    await runner.terminate();
+    const lost = await taskReaches(host, id, 'lost');
+    expect(lost.reason).toMatch(/did not come back/);
+  });
+
+  it('reconciles on re-hello: lost tasks it still runs come back, tasks it forgot are lost', async () => {
+    const first = await connect();
+    await first.hello('node1', testResources({ cores: 4 }));
+    const [kept, forgotten] = (await submit(host, { command: ['sleep', '100'], targets: ['node1', 'node1'] }))
+      .taskIds as [number, number];
+    await first.next('task-start');
+    await first.next('task-start');
+    first.report(kept, 'running');
+    first.report(forgotten, 'running');
+    await taskReaches(host, forgotten, 'running');
+    await first.terminate();
+    await taskReaches(host, kept, 'lost');
+
+    const second = await connect();
+    await second.hello('node1', testResources({ cores: 4 }), [{ taskId: kept, status: 'running' }]);
+    expect(await getTask(host, kept)).toMatchObject({ status: 'running', endedAt: null });
+    expect(await getTask(host, forgotten)).toMatchObject({ status: 'lost' });
+    expect((await getNode(host, 'node1')).allocated).toMatchObject({ tasks: 1 });
+
+    const third = (await submit(host, { command: ['true'], targets: ['node1'] })).taskIds[0] as number;
+    await second.next('task-start');
+    await second.terminate();
+    const fourth = await connect();
+    // The runner forgot task `third` while away (for example its state dir was wiped).
+    await fourth.hello('node1', testResources({ cores: 4 }), [{ taskId: kept, status: 'running' }]);
+    expect(await getTask(host, third)).toMatchObject({
+      status: 'lost',
+      reason: 'the runner on node1 no longer has it',
+    });
+  });
+
+  it('closes a second runner with the same name with nameInUse', async () => {
+    const first = await connect();
+    await first.hello('node1');
+    const second = await connect();
+    second.send({ type: 'hello', name: 'node1', version: 'test', resources: testResources(), liveTasks: [] });
+    expect((await second.closed).code).toBe(linkCloseCodes.nameInUse);
+    expect((await getNode(host, 'node1')).status).toBe('online');
+  });
+
+  it('closes the link on an invalid frame with protocolError', async () => {
+    const notJson = await connect();
+    notJson.sendRaw('{nope');
+    expect((await notJson.closed).code).toBe(linkCloseCodes.protocolError);
+
+    const noHello = await connect();
+    noHello.send({
+      type: 'heartbeat',
+      usage: { cpuPercent: 0, memoryUsedBytes: 0, memoryTotalBytes: 1, temperatures: [], gpus: [] },
+    });
+    expect((await noHello.closed).code).toBe(linkCloseCodes.protocolError);
+
+    const badFrame = await connect();
+    await badFrame.hello('node1');
+    badFrame.sendRaw(JSON.stringify({ type: 'task-event', taskId: -1 }));
+    expect((await badFrame.closed).code).toBe(linkCloseCodes.protocolError);
+  });
+
+  it('closes runner links with hostShutdown when the host closes', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    await host.app.close();
+    expect((await runner.closed).code).toBe(linkCloseCodes.hostShutdown);
+  });
+});

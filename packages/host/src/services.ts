@@ -1,0 +1,156 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { holdingStatuses, isFinalStatus, type HostConfig } from '@kawa/protocol';
+import { AuthService } from './auth/service.js';
+import type { Clock } from './clock.js';
+import { LogsService } from './logs/service.js';
+import { NodeRegistry } from './nodes/registry.js';
+import { NodesService } from './nodes/service.js';
+import { RunnerGateway } from './runner-gateway/gateway.js';
+import type { LinkSessionDeps } from './runner-gateway/link-session.js';
+import { Liveness } from './runner-gateway/liveness.js';
+import { reconcileNode } from './runner-gateway/reconcile.js';
+import { applyTaskReport } from './runner-gateway/task-reports.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { toTaskSpec } from './scheduler/task-spec.js';
+import type { Store } from './store/store.js';
+import { TaskLifecycle } from './tasks/lifecycle.js';
+import { TasksService } from './tasks/service.js';
+import { FinalWaiters } from './tasks/waiters.js';
+
+export interface ServiceOptions {
+  config: HostConfig;
+  store: Store;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  commandTimeoutMs: number;
+  logPollMs: number;
+}
+
+/** Everything behind the routes, wired once per app. */
+export interface HostServices {
+  auth: AuthService;
+  nodes: NodesService;
+  tasks: TasksService;
+  logs: LogsService;
+  scheduler: Scheduler;
+  gateway: RunnerGateway;
+  waiters: FinalWaiters;
+  link: LinkSessionDeps;
+  /** Aborts on shutdown: long-polls answer, follows end. */
+  shutdown: AbortController;
+  stop(): void;
+}
+
+export function createServices(options: ServiceOptions): HostServices {
+  const { config, store, clock, log } = options;
+  const graceMs = Math.round(config.heartbeat_grace * 1000);
+
+  const registry = new NodeRegistry();
+  registry.load(
+    store.nodes.all(),
+    [...holdingStatuses].flatMap((status) => store.tasks.withStatus(status)),
+  );
+  const lifecycle = new TaskLifecycle(store.tasks, registry, clock);
+  const gateway = new RunnerGateway();
+  const waiters = new FinalWaiters();
+  const scheduler = new Scheduler(
+    store.tasks,
+    registry,
+    lifecycle,
+    (node, task) => gateway.send(node, { type: 'task-start', task: toTaskSpec(task) }),
+    log,
+  );
+  for (const task of store.tasks.withStatus('pending')) scheduler.enqueue(task);
+  // No runner is connected yet, so this places nothing; it gives every pending task its reason.
+  scheduler.requestPass();
+
+  let passQueued = false;
+  lifecycle.onChange((task, from) => {
+    if (isFinalStatus(task.status)) waiters.notifyFinal(task.id);
+    if (holdingStatuses.has(from) && !holdingStatuses.has(task.status) && !passQueued) {
+      // After the current transaction and frame: one pass for a burst of ends.
+      passQueued = true;
+      queueMicrotask(() => {
+        passQueued = false;
+        scheduler.requestPass();
+      });
+    }
+  });
+
+  const nodes = new NodesService(store, registry, lifecycle, clock, log);
+  const grace = `${config.heartbeat_grace} s`;
+  const liveness = new Liveness(graceMs, (name) => {
+    const link = gateway.get(name);
+    if (link?.isOpen) {
+      gateway.detach(link);
+      link.terminate();
+      nodes.goOffline(name, `no heartbeat for ${grace}`);
+    } else {
+      nodes.goOffline(name, `its runner link closed and did not come back within ${grace}`);
+    }
+  });
+  // Runners of the previous host process get one grace period to reconnect.
+  for (const node of registry.all()) if (node.status === 'online') liveness.touch(node.name);
+
+  const tasks = new TasksService({
+    config,
+    tasks: store.tasks,
+    nodes: registry,
+    lifecycle,
+    scheduler,
+    gateway,
+    waiters,
+    clock,
+    commandTimeoutMs: options.commandTimeoutMs,
+  });
+
+  const link: LinkSessionDeps = {
+    gateway,
+    heartbeatIntervalMs: Math.max(1, Math.round(config.heartbeat_interval * 1000)),
+    helloTimeoutMs: graceMs,
+    commandTimeoutMs: options.commandTimeoutMs,
+    log,
+    onHello: (frame) => {
+      nodes.register(frame.name, frame.version, frame.resources);
+      liveness.touch(frame.name);
+      return reconcileNode(frame.name, frame.liveTasks, store.tasks, lifecycle, log);
+    },
+    afterWelcome: () => scheduler.requestPass(),
+    onAlive: (name) => liveness.touch(name),
+    onFrame: (name, frame, runnerLink) => {
+      switch (frame.type) {
+        case 'heartbeat':
+          nodes.heartbeat(name, frame.usage);
+          return;
+        case 'task-event':
+          applyTaskReport(name, frame, store.tasks, lifecycle, log);
+          return;
+        case 'command-result':
+          if (!runnerLink.resolveCommand(frame))
+            log.debug({ node: name, requestId: frame.requestId }, 'late or unknown command-result');
+          return;
+      }
+    },
+    onDisconnect: (name) => {
+      nodes.disconnected(name);
+      liveness.touch(name);
+    },
+  };
+
+  const shutdown = new AbortController();
+  return {
+    auth: new AuthService(store.tokens),
+    nodes,
+    tasks,
+    logs: new LogsService(config.shared_dir, store.tasks, waiters, options.logPollMs),
+    scheduler,
+    gateway,
+    waiters,
+    link,
+    shutdown,
+    stop: () => {
+      shutdown.abort();
+      liveness.stop();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import {
+  KawaError,
+  isFinalStatus,
+  type HostConfig,
+  type ListTasksQuery,
+  type ListTasksResponse,
+  type SubmitTaskRequest,
+  type SubmitTaskResponse,
+  type Task,
+  type TaskAction,
+  type TaskEvent,
+} from '@kawa/protocol';
+import type { Clock } from '../clock.js';
+import type { Principal } from '../auth/principal.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import type { RunnerGateway } from '../runner-gateway/gateway.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { TaskRepo } from '../store/task-repo.js';
+import type { TaskLifecycle } from './lifecycle.js';
+import { NOT_YET_SCHEDULED, planSubmit } from './submit.js';
+import type { FinalWaiters } from './waiters.js';
+
+export interface TasksServiceDeps {
+  config: HostConfig;
+  tasks: TaskRepo;
+  nodes: NodeRegistry;
+  lifecycle: TaskLifecycle;
+  scheduler: Scheduler;
+  gateway: RunnerGateway;
+  waiters: FinalWaiters;
+  clock: Clock;
+  commandTimeoutMs: number;
+}
+
+/** Which states each action applies to, and what to say otherwise. */
+const actionStates: Record<TaskAction, { allowed: ReadonlySet<string>; refusal: string }> = {
+  kill: { allowed: new Set(['pending', 'assigned', 'syncing', 'running', 'paused']), refusal: 'it has already ended' },
+  pause: { allowed: new Set(['running']), refusal: 'only a running task can be paused' },
+  resume: { allowed: new Set(['paused']), refusal: 'only a paused task can be resumed' },
+};
+
+export class TasksService {
+  constructor(private readonly deps: TasksServiceDeps) {}
+
+  submit(principal: Principal, request: SubmitTaskRequest): SubmitTaskResponse {
+    const rows = planSubmit(request, principal, this.deps.config, this.deps.nodes);
+    // insertBatch returns only after its transaction committed: the 201 is never ahead of the disk.
+    const { batchId, tasks } = this.deps.tasks.insertBatch(
+      principal.user,
+      rows,
+      this.deps.clock.now(),
+      NOT_YET_SCHEDULED,
+    );
+    for (const task of tasks) this.deps.scheduler.enqueue(task);
+    this.deps.scheduler.requestPass();
+    return { batchId, taskIds: tasks.map((task) => task.id) };
+  }
+
+  get(id: number): Task {
+    const task = this.deps.tasks.get(id);
+    if (!task) throw new KawaError('KAWA_ERR_TASK_NOT_FOUND', `no task has id ${id}`);
+    return this.withLiveReason(task);
+  }
+
+  list(query: ListTasksQuery): ListTasksResponse {
+    const page = this.deps.tasks.list(query);
+    return { ...page, tasks: page.tasks.map((task) => this.withLiveReason(task)) };
+  }
+
+  events(id: number): TaskEvent[] {
+    this.get(id);
+    return this.deps.tasks.events(id);
+  }
+
+  /**
+   * Kill, pause or resume. A pending task is killed here; a placed one is asked through its
+   * runner, and the answer is the task as stored once the runner confirmed (it reports the
+   * state change before the command result, so the store is already up to date).
+   */
+  async control(id: number, action: TaskAction): Promise<Task> {
+    const task = this.get(id);
+    const rule = actionStates[action];
+    if (!rule.allowed.has(task.status)) {
+      throw new KawaError(
+        'KAWA_ERR_INVALID_STATE',
+        `cannot ${action} task ${id}: it is ${task.status}, and ${rule.refusal}`,
+        {
+          details: { status: task.status },
+        },
+      );
+    }
+    if (task.status === 'pending') {
+      this.deps.scheduler.remove(id);
+      const killed = this.deps.lifecycle.transition(task, 'killed', { reason: 'killed before it started' });
+      if (!killed) throw new Error(`task ${id} left pending while being killed`);
+      return killed;
+    }
+    if (task.node === null) throw new Error(`task ${id} is ${task.status} but has no node`);
+    const result = await this.deps.gateway.command(task.node, id, action, this.deps.commandTimeoutMs);
+    if (!result.ok) {
+      const code = result.error?.code ?? 'KAWA_ERR_INTERNAL';
+      throw new KawaError(code, result.error?.message ?? `node ${task.node} refused to ${action} task ${id}`);
+    }
+    return this.get(id);
+  }
+
+  /** The task once it is final, or as it is when `timeoutMs` passes or the client leaves. */
+  async wait(id: number, timeoutMs: number, signal: AbortSignal): Promise<Task> {
+    const task = this.get(id);
+    if (isFinalStatus(task.status)) return task;
+    await this.deps.waiters.waitFinal(id, timeoutMs, signal);
+    return this.get(id);
+  }
+
+  /** Pending tasks show the scheduler's current reason rather than the one stored at submit. */
+  private withLiveReason(task: Task): Task {
+    if (task.status !== 'pending') return task;
+    const reason = this.deps.scheduler.pendingReason(task.id);
+    return reason === null ? task : { ...task, reason };
+  }
+}

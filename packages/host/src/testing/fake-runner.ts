@@ -1,0 +1,134 @@
+import WebSocket from 'ws';
+import {
+  HostFrameSchema,
+  RUNNER_LINK_PATH,
+  type HostFrame,
+  type NodeResources,
+  type RunnerFrame,
+  type RunnerReportedStatus,
+} from '@kawa/protocol';
+
+type FrameOf<T extends HostFrame['type']> = Extract<HostFrame, { type: T }>;
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** Resources of a small test node: `cores` cpus in one NUMA zone (or as given), no GPUs. */
+export function testResources(overrides: Partial<NodeResources> = {}): NodeResources {
+  const cores = overrides.cores ?? 2;
+  return {
+    hostname: 'test-machine',
+    cores,
+    memoryBytes: 8e9,
+    numa: [{ id: 0, cpus: Array.from({ length: cores }, (_, index) => index), memoryBytes: null }],
+    gpus: [],
+    ...overrides,
+  };
+}
+
+/**
+ * A scripted runner over a real WebSocket: it records every host frame (parsed with the
+ * protocol) and lets a test await the next frame of a type. Every wait is bounded.
+ */
+export class FakeRunner {
+  readonly frames: HostFrame[] = [];
+  readonly closed: Promise<CloseInfo>;
+  private notify: (() => void) | null = null;
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      this.frames.push(HostFrameSchema.parse(JSON.parse(data.toString('utf8'))));
+      this.notify?.();
+    });
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString('utf8') });
+        this.notify?.();
+      });
+    });
+  }
+
+  /** Opens the link; rejects with the HTTP status if the host refuses the upgrade. */
+  static connect(baseUrl: string, token: string): Promise<FakeRunner> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`${baseUrl}${RUNNER_LINK_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+      socket.once('open', () => resolve(new FakeRunner(socket)));
+      socket.once('unexpected-response', (_request, response) => {
+        reject(new Error(`HTTP ${response.statusCode}`));
+        socket.terminate();
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  send(frame: RunnerFrame): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  sendRaw(text: string): void {
+    this.socket.send(text);
+  }
+
+  /** Sends hello and waits for welcome. */
+  async hello(
+    name: string,
+    resources: NodeResources = testResources(),
+    liveTasks: { taskId: number; status: RunnerReportedStatus }[] = [],
+  ): Promise<FrameOf<'welcome'>> {
+    this.send({ type: 'hello', name, version: 'test', resources, liveTasks });
+    return this.next('welcome');
+  }
+
+  /** Reports a task state change. */
+  report(
+    taskId: number,
+    status: RunnerReportedStatus,
+    extra: { exitCode?: number | null; message?: string | null } = {},
+  ): void {
+    this.send({
+      type: 'task-event',
+      taskId,
+      status,
+      exitCode: extra.exitCode ?? null,
+      message: extra.message ?? null,
+      errorCode: null,
+      at: Date.now(),
+    });
+  }
+
+  /** Takes the oldest received frame of `type` (frames of other types stay available). */
+  async next<T extends HostFrame['type']>(type: T, timeoutMs = 5_000): Promise<FrameOf<T>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.frames.findIndex((frame) => frame.type === type);
+      if (index >= 0) {
+        const [frame] = this.frames.splice(index, 1);
+        return frame as FrameOf<T>;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || this.socket.readyState === WebSocket.CLOSED)
+        throw new Error(`no ${type} frame within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 100));
+        this.notify = () => {
+          clearTimeout(timer);
+          this.notify = null;
+          resolve();
+        };
+      });
+    }
+  }
+
+  close(): Promise<CloseInfo> {
+    this.socket.close();
+    return this.closed;
+  }
+
+  /** Drops the TCP connection without a close frame, like a crashed machine. */
+  terminate(): Promise<CloseInfo> {
+    this.socket.terminate();
+    return this.closed;
+  }
+}
