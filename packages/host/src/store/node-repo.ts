@@ -38,7 +38,7 @@ function toStoredNode(row: NodeRow): StoredNode {
 
 export class NodeRepo {
   private readonly allStatement: Statement<[], NodeRow>;
-  private readonly upsertStatement: Statement<[string, string, string, number, number]>;
+  private readonly upsertStatement: Statement<{ name: string; version: string; resources: string; at: number }>;
   private readonly heartbeatStatement: Statement<[number, string, string]>;
   private readonly statusStatement: Statement<[string, string]>;
 
@@ -47,8 +47,8 @@ export class NodeRepo {
     // registered_at keeps the first registration; a re-hello refreshes everything else.
     this.upsertStatement = db.prepare(`
       INSERT INTO nodes (name, version, resources, status, registered_at, last_heartbeat_at)
-      VALUES (?1, ?2, ?3, 'online', ?4, ?5)
-      ON CONFLICT (name) DO UPDATE SET version = ?2, resources = ?3, status = 'online', last_heartbeat_at = ?5`);
+      VALUES (@name, @version, @resources, 'online', @at, @at)
+      ON CONFLICT (name) DO UPDATE SET version = @version, resources = @resources, status = 'online', last_heartbeat_at = @at`);
     this.heartbeatStatement = db.prepare('UPDATE nodes SET last_heartbeat_at = ?, usage = ? WHERE name = ?');
     this.statusStatement = db.prepare('UPDATE nodes SET status = ? WHERE name = ?');
   }
@@ -57,9 +57,9 @@ export class NodeRepo {
     return this.allStatement.all().map(toStoredNode);
   }
 
-  /** Marks the node online with what its runner reported; returns the stored node. */
+  /** Marks the node online with what its runner reported. */
   register(name: string, version: string, resources: NodeResources, at: number): void {
-    this.upsertStatement.run(name, version, JSON.stringify(resources), at, at);
+    this.upsertStatement.run({ name, version, resources: JSON.stringify(resources), at });
   }
 
   heartbeat(name: string, usage: NodeUsage, at: number): void {
