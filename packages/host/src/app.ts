@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { KawaError, MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
 import { authRouteHandlers } from './auth/routes.js';
 import { systemClock, type Clock } from './clock.js';
-import { installErrorHandlers } from './http/errors.js';
+import { answerFrameworkError, installErrorHandlers } from './http/errors.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { registerRouteTable, type RouteHandlers } from './http/route-table.js';
 import { logRouteHandlers } from './logs/routes.js';
@@ -49,6 +49,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     exposeHeadRoutes: false,
     // Long-polls and log follows would otherwise hold close() until they end.
     forceCloseConnections: true,
+    frameworkErrors: answerFrameworkError,
   });
 
   const services = createServices({

@@ -73,3 +73,12 @@ export function installErrorHandlers(app: FastifyInstance, bodyLimit: number): v
     return reply.status(error.status).send(error.toBody());
   });
 }
+
+/**
+ * Errors Fastify raises before routing (a URL that does not decode, a path parameter over the
+ * length limit). Without this they would leave in Fastify's own body shape.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const kawaError = new KawaError('KAWA_ERR_BAD_REQUEST', error.message);
+  void reply.status(kawaError.status).send(kawaError.toBody());
+}

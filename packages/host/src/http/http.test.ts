@@ -58,6 +58,41 @@ describe('HTTP edges', () => {
     await expectError({ method: 'DELETE', url: `${TASKS}/1`, headers: host.admin }, 405, 'KAWA_ERR_METHOD_NOT_ALLOWED');
   });
 
+  it('answers malformed URLs and headers with a 4xx, never a 5xx', async () => {
+    const requests: (InjectOptions & { url: string; payload?: string })[] = [
+      { method: 'GET', url: `${TASKS}/%zz`, headers: host.admin },
+      { method: 'GET', url: `${TASKS}?status=`, headers: host.admin },
+      { method: 'GET', url: `${TASKS}?limit=abc`, headers: host.admin },
+      { method: 'GET', url: `${API_PREFIX}/nodes/${'n'.repeat(200)}`, headers: host.admin },
+      { method: 'POST', url: TASKS, headers: { ...host.admin, 'content-type': 'application/json' }, payload: 'null' },
+      {
+        method: 'POST',
+        url: TASKS,
+        headers: { ...host.admin, 'content-type': 'application/json' },
+        payload: '{"command":["x"],"cores":1e999}',
+      },
+      {
+        method: 'POST',
+        url: TASKS,
+        headers: { ...host.admin, 'content-type': 'application/json' },
+        payload: '{"__proto__":{"admin":true},"command":["x"]}',
+      },
+      {
+        method: 'POST',
+        url: TASKS,
+        headers: { ...host.admin, 'content-type': 'application/json; charset=latin1' },
+        payload: '{',
+      },
+      { method: 'POST', url: TASKS, headers: { ...host.admin, 'content-type': 'application/json' }, payload: '' },
+    ];
+    for (const request of requests) {
+      const response = await host.app.inject(request);
+      expect(response.statusCode, `${request.url} ${request.payload ?? ''}`).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, `${request.url} ${request.payload ?? ''}`).toBeLessThan(500);
+      ErrorBodySchema.parse(response.json());
+    }
+  });
+
   it('says the dashboard is not built yet at /', async () => {
     await expectError({ method: 'GET', url: '/' }, 501, 'KAWA_ERR_NOT_IMPLEMENTED');
   });

@@ -43,6 +43,8 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
   helloTimer.unref();
 
   const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+    // Frames that arrive while a close is under way (name in use, protocol error) are dropped.
+    if (!link.isOpen) return;
     if (isBinary) return protocolError('frames must be JSON text, not binary');
     let json: unknown;
     try {
