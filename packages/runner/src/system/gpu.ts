@@ -1,4 +1,5 @@
 import type { Gpu, GpuUsage } from '@kawa/protocol';
+import type { RunCommand } from '../util/run-command.js';
 
 /** The one nvidia-smi query; its fields feed both the resources and the usage. */
 export const NVIDIA_SMI_ARGS = [
@@ -50,11 +51,8 @@ export function parseNvidiaSmi(text: string): GpuSample[] {
   return samples.slice(0, 64);
 }
 
-/** Runs a command and gives its stdout; the seam that lets tests replay recorded output. */
-export type CommandOutput = (file: string, args: readonly string[]) => Promise<string>;
-
 /** Queries the GPUs; no nvidia-smi (or a failing one) means no GPUs, never an error. */
-export async function queryGpus(nvidiaSmiPath: string | null, run: CommandOutput): Promise<GpuSample[]> {
+export async function queryGpus(nvidiaSmiPath: string | null, run: RunCommand): Promise<GpuSample[]> {
   if (nvidiaSmiPath === null) return [];
   try {
     return parseNvidiaSmi(await run(nvidiaSmiPath, NVIDIA_SMI_ARGS));

@@ -1,6 +1,7 @@
 import type { NodeResources, NodeUsage } from '@kawa/protocol';
 import { countCores, cpuPercentBetween, readCpuTimes, type CpuTimes } from './cpu.js';
-import { queryGpus, type CommandOutput } from './gpu.js';
+import type { RunCommand } from '../util/run-command.js';
+import { queryGpus } from './gpu.js';
 import { readMemory } from './memory.js';
 import { readNumaZones } from './numa.js';
 import type { SystemRoots } from './roots.js';
@@ -11,7 +12,7 @@ export interface SystemProbeOptions {
   hostname: string;
   /** nvidia-smi's resolved path, or null where there is none. */
   nvidiaSmiPath: string | null;
-  run: CommandOutput;
+  run: RunCommand;
   cores?: () => number;
 }
 

@@ -1,0 +1,177 @@
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, errorMessage } from '../../../util/errno.js';
+import type { Logger } from '../../../logger.js';
+import {
+  killPids,
+  parseFlatKeyed,
+  readControl,
+  readProcs,
+  removeCgroupDir,
+  waitUntil,
+  writeControl,
+} from './cgroup-files.js';
+import type { V1Controller } from './cgroup-mounts.js';
+import { joinCgroupsAndExec } from './join-script.js';
+import {
+  CPU_PERIOD_US,
+  cpuQuotaMicros,
+  taskCgroupName,
+  type CgroupDriver,
+  type CgroupLimits,
+  type TaskCgroup,
+} from './task-cgroup.js';
+import { cgroupUnavailable } from './unavailable.js';
+
+export interface V1DriverOptions {
+  mounts: Partial<Record<V1Controller, string>>;
+  /** config.cgroup_parent */
+  parent: string;
+  nodeName: string;
+  logger: Logger;
+}
+
+const FREEZE_TIMEOUT_MS = 5000;
+
+/**
+ * cgroup v1: one dir per mounted hierarchy, `<mount>/<parent>/<node>/task-<id>`. cpu and
+ * cpuacct may be separate hierarchies (as on the test machines) or co-mounted; each distinct
+ * mount gets one dir. Returns null with a reason when the parent dirs cannot be made.
+ */
+export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDriver | { unavailable: string }> {
+  const { mounts } = options;
+  const hierarchies = [...new Set(Object.values(mounts))];
+  const baseOf = (mount: string): string => join(mount, options.parent, options.nodeName);
+  try {
+    await Promise.all(hierarchies.map((mount) => mkdir(baseOf(mount), { recursive: true })));
+  } catch (error) {
+    return { unavailable: `cannot create ${options.parent}/${options.nodeName} in the cgroup v1 hierarchies: ${errorMessage(error)}` };
+  }
+  const memsw = mounts.memory === undefined ? false : await exists(join(mounts.memory, 'memory.memsw.limit_in_bytes'));
+
+  const dirOf = (controller: V1Controller, taskId: number): string | null => {
+    const mount = mounts[controller];
+    return mount === undefined ? null : join(baseOf(mount), taskCgroupName(taskId));
+  };
+
+  return {
+    kind: 'v1',
+    description: `cgroup v1 (${Object.keys(mounts).join(', ')}) under ${options.parent}/${options.nodeName}`,
+
+    async create(taskId, limits) {
+      if (limits.cores > 0 && mounts.cpu === undefined) throw cgroupUnavailable(limits, 'the cpu controller is not mounted');
+      if (limits.memoryBytes !== null && mounts.memory === undefined) {
+        throw cgroupUnavailable(limits, 'the memory controller is not mounted');
+      }
+      const dirs = hierarchies.map((mount) => join(baseOf(mount), taskCgroupName(taskId)));
+      try {
+        await Promise.all(dirs.map(makeTaskDir));
+        await applyLimits(taskId, limits);
+      } catch (error) {
+        await Promise.all(dirs.map((dir) => removeCgroupDir(dir, async () => {}, 500)));
+        throw cgroupUnavailable(limits, errorMessage(error), error);
+      }
+      return v1TaskCgroup(dirs, {
+        freezer: dirOf('freezer', taskId),
+        memory: dirOf('memory', taskId),
+        processes: dirOf('freezer', taskId) ?? dirOf('pids', taskId) ?? (dirs[0] as string),
+      });
+    },
+
+    async cleanup() {
+      await Promise.all(hierarchies.map((mount) => removeCgroupDir(baseOf(mount), async () => {}, 200)));
+    },
+  };
+
+  async function applyLimits(taskId: number, limits: CgroupLimits): Promise<void> {
+    const writes: Promise<void>[] = [];
+    const cpu = dirOf('cpu', taskId);
+    if (limits.cores > 0 && cpu !== null) {
+      writes.push(
+        (async () => {
+          await writeControl(cpu, 'cpu.cfs_period_us', String(CPU_PERIOD_US));
+          await writeControl(cpu, 'cpu.cfs_quota_us', String(cpuQuotaMicros(limits.cores)));
+        })(),
+      );
+    }
+    const memory = dirOf('memory', taskId);
+    if (limits.memoryBytes !== null && memory !== null) {
+      const bytes = String(limits.memoryBytes);
+      writes.push(
+        (async () => {
+          await writeControl(memory, 'memory.limit_in_bytes', bytes);
+          // memsw (memory + swap) must be at least the memory limit, so it is set second.
+          if (memsw) await writeControl(memory, 'memory.memsw.limit_in_bytes', bytes);
+        })(),
+      );
+    }
+    await Promise.all(writes);
+  }
+}
+
+async function makeTaskDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    // A dir left by a crashed runner for the same task id is reused; a parent removed since
+    // start-up is made again.
+    if (errnoCode(error) === 'EEXIST') return;
+    if (errnoCode(error) === 'ENOENT') await mkdir(dir, { recursive: true });
+    else throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function v1TaskCgroup(dirs: string[], roles: { freezer: string | null; memory: string | null; processes: string }): TaskCgroup {
+  const { freezer, memory } = roles;
+  const thaw = async (): Promise<boolean> => {
+    if (freezer === null) return false;
+    await writeControl(freezer, 'freezer.state', 'THAWED');
+    return true;
+  };
+  const killIn = async (dir: string): Promise<void> => {
+    const pids = await readProcs(dir);
+    if (pids.length === 0) return;
+    killPids(pids);
+    // A frozen process keeps a pending SIGKILL until it is thawed.
+    await thaw().catch(() => false);
+  };
+
+  return {
+    kind: 'v1',
+    dirs,
+    systemdUnit: null,
+    launch: (argv, env) => joinCgroupsAndExec(dirs.map((dir) => join(dir, 'cgroup.procs')), argv, env),
+
+    async freeze() {
+      if (freezer === null) return false;
+      await writeControl(freezer, 'freezer.state', 'FROZEN');
+      await waitUntil(async () => (await readControl(freezer, 'freezer.state'))?.trim() === 'FROZEN', FREEZE_TIMEOUT_MS);
+      return true;
+    },
+    thaw,
+    killAll: () => killIn(roles.processes),
+
+    async oomKilled(signal) {
+      if (memory === null) return false;
+      const oomControl = parseFlatKeyed((await readControl(memory, 'memory.oom_control')) ?? '');
+      const kills = oomControl.get('oom_kill');
+      if (kills !== undefined) return kills > 0;
+      // Kernels before 4.13 do not count OOM kills; a SIGKILL after hitting the limit is one.
+      const failures = Number((await readControl(memory, 'memory.failcnt'))?.trim() ?? '0');
+      return signal === 'SIGKILL' && failures > 0;
+    },
+
+    async remove() {
+      await Promise.all(dirs.map((dir) => removeCgroupDir(dir, () => killIn(dir))));
+    },
+  };
+}

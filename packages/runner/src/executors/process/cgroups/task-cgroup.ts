@@ -1,0 +1,58 @@
+import type { CgroupDriverKind } from '../../../state/task-record.js';
+
+/** The limits a task asks for. `cores` 0 and `memoryBytes` null mean no limit. */
+export interface CgroupLimits {
+  cores: number;
+  memoryBytes: number | null;
+}
+
+/** What to hand the spawner: the driver may put a wrapper in front of the task's argv. */
+export interface LaunchCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The cgroup (or cgroups, one per v1 hierarchy) of one task. */
+export interface TaskCgroup {
+  readonly kind: CgroupDriverKind;
+  readonly dirs: readonly string[];
+  readonly systemdUnit: string | null;
+  /** Wraps `argv` so the process is inside the cgroup before the user's command starts. */
+  launch(argv: readonly string[], env: Record<string, string>): LaunchCommand;
+  /** Freezes every process; false when there is no freezer here (the caller then uses SIGSTOP). */
+  freeze(): Promise<boolean>;
+  /** Thaws; false when there is no freezer here. */
+  thaw(): Promise<boolean>;
+  /** SIGKILLs every process in the cgroup and thaws it so frozen ones can die. */
+  killAll(): Promise<void>;
+  /** Whether the kernel's OOM killer killed a process of this cgroup. */
+  oomKilled(signal: NodeJS.Signals | null): Promise<boolean>;
+  /** Kills what is left and removes the cgroup, retrying briefly while processes drain. */
+  remove(): Promise<void>;
+}
+
+/** Makes task cgroups under `<controller mount>/<cgroup_parent>/<node>/task-<id>`. */
+export interface CgroupDriver {
+  readonly kind: CgroupDriverKind;
+  /** For the runner's start-up log line. */
+  readonly description: string;
+  /** Throws KawaError KAWA_ERR_CGROUP_UNAVAILABLE when the limits cannot be applied. */
+  create(taskId: number, limits: CgroupLimits): Promise<TaskCgroup>;
+  /** Removes this node's (empty) parent cgroups when the runner stops. */
+  cleanup(): Promise<void>;
+}
+
+export const taskCgroupName = (taskId: number): string => `task-${taskId}`;
+
+/** CFS bandwidth period; the quota is cores × period. */
+export const CPU_PERIOD_US = 100_000;
+
+/** The CFS quota for `cores`; the kernel rejects quotas under 1 ms. */
+export function cpuQuotaMicros(cores: number): number {
+  return Math.max(1000, Math.round(cores * CPU_PERIOD_US));
+}
+
+export function wantsLimits(limits: CgroupLimits): boolean {
+  return limits.cores > 0 || limits.memoryBytes !== null;
+}

@@ -1,0 +1,399 @@
+import { mkdir, open, rmdir, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  isKawaError,
+  logFileName,
+  sharedLayout,
+  type ErrorCode,
+  type RunnerReportedStatus,
+  type TaskAction,
+  type TaskEventFrame,
+  type TaskSpec,
+} from '@kawa/protocol';
+import type { Logger } from '../../logger.js';
+import type { TaskRecord } from '../../state/task-record.js';
+import type { TaskTable } from '../../state/task-table.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { errorMessage } from '../../util/errno.js';
+import { findExecutable } from '../../util/find-executable.js';
+import { sleep } from '../../util/sleep.js';
+import type { CgroupDriver, TaskCgroup } from './cgroups/task-cgroup.js';
+import { classifyExit, type FinalOutcome } from './exit-status.js';
+import { buildLaunchArgv } from './launch-argv.js';
+import { preflight, type PreflightContext } from './preflight.js';
+import { nodeSpawner, type ProcessExit, type Spawner } from './spawner.js';
+import { buildTaskEnv, taskDataDir, taskLocalTempDir, type BaseEnv } from './task-env.js';
+
+export interface ProcessExecutorOptions {
+  nodeName: string;
+  sharedDir: string;
+  localTempDir: string;
+  /** config.numactl_path: a name looked up in PATH, or a path. */
+  numactlPath: string;
+  /** The node's NUMA zone ids. */
+  numaZones: readonly number[];
+  baseEnv: BaseEnv;
+  cgroups: CgroupDriver;
+  table: TaskTable;
+  logger: Logger;
+  /** Every task-event, in order. */
+  onEvent: (event: TaskEventFrame) => void;
+  spawner?: Spawner;
+  clock?: Clock;
+}
+
+export type ControlOutcome = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+export interface LiveTaskSummary {
+  taskId: number;
+  status: RunnerReportedStatus;
+}
+
+/** Runs tasks whose container is NULL as plain processes, limited by cgroups. */
+export interface ProcessExecutor {
+  /** Starts a task; every outcome, failures included, arrives through onEvent. */
+  start(spec: TaskSpec): void;
+  /** Kills, pauses or resumes. The matching task-event is emitted before this resolves. */
+  control(taskId: number, action: TaskAction): Promise<ControlOutcome>;
+  /** Tasks still running or paused, for hello. */
+  liveTasks(): LiveTaskSummary[];
+  /** The host has this task's final event; its local record can go. */
+  finalDelivered(taskId: number): void;
+  /** Kills every task and removes the node's cgroups. */
+  close(): Promise<void>;
+}
+
+type LocalStatus = 'starting' | 'running' | 'paused' | 'ending';
+
+interface LiveTask {
+  spec: TaskSpec;
+  status: LocalStatus;
+  pid: number | null;
+  cgroup: TaskCgroup | null;
+  killRequested: boolean;
+  pausedWith: 'freezer' | 'signal' | null;
+  startedAt: number | null;
+  started: Promise<void>;
+  finished: Promise<void>;
+  markFinished: () => void;
+  /** Control actions on one task run one after another. */
+  controls: Promise<unknown>;
+}
+
+/** How long a kill waits for the process to be gone before answering. */
+const KILL_WAIT_MS = 10_000;
+const MAX_MESSAGE = 4096;
+
+export function createProcessExecutor(options: ProcessExecutorOptions): ProcessExecutor {
+  const { logger, table, cgroups } = options;
+  const spawner = options.spawner ?? nodeSpawner;
+  const clock = options.clock ?? systemClock;
+  const live = new Map<number, LiveTask>();
+  const dataDir = taskDataDir(options.sharedDir);
+  const logsDir = join(options.sharedDir, sharedLayout.logs);
+  let closing = false;
+
+  const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+    let value: Promise<T> | null = null;
+    return () => (value ??= make());
+  };
+  const resolveTool = (name: string) =>
+    once(async () => {
+      const found = await findExecutable(name, options.baseEnv.PATH, '/');
+      return 'path' in found ? found.path : null;
+    });
+  const preflightContext: PreflightContext = {
+    nodeName: options.nodeName,
+    numaZones: options.numaZones,
+    numactl: resolveTool(options.numactlPath),
+    numactlSetting: options.numactlPath,
+    unshare: resolveTool('unshare'),
+  };
+
+  function emit(task: LiveTask, status: RunnerReportedStatus, outcome: Partial<FinalOutcome> = {}, at = clock.now()): void {
+    const message = outcome.message ?? null;
+    options.onEvent({
+      type: 'task-event',
+      taskId: task.spec.id,
+      status,
+      exitCode: outcome.exitCode ?? null,
+      message: message === null ? null : message.slice(0, MAX_MESSAGE),
+      errorCode: outcome.errorCode ?? null,
+      at,
+    });
+  }
+
+  function record(task: LiveTask, status: RunnerReportedStatus, final: TaskRecord['final'] = null): TaskRecord {
+    return {
+      version: 1,
+      spec: task.spec,
+      status,
+      pid: task.pid,
+      pgid: task.pid,
+      cgroupDriver: task.cgroup?.kind ?? cgroups.kind,
+      cgroupDirs: [...(task.cgroup?.dirs ?? [])],
+      systemdUnit: task.cgroup?.systemdUnit ?? null,
+      startedAt: task.startedAt,
+      final,
+    };
+  }
+
+  function persist(task: LiveTask, status: RunnerReportedStatus, final: TaskRecord['final'] = null): void {
+    table.put(record(task, status, final)).catch((error: unknown) => {
+      logger.warn(`cannot write the state of task ${task.spec.id} to ${table.dir}: ${errorMessage(error)}`);
+    });
+  }
+
+  /** Emits the final event once, then forgets the task. The record stays until delivery. */
+  function finish(task: LiveTask, outcome: FinalOutcome): void {
+    if (!live.has(task.spec.id) || live.get(task.spec.id) !== task) return;
+    const at = clock.now();
+    persist(task, outcome.status, { exitCode: outcome.exitCode, message: outcome.message, errorCode: outcome.errorCode, at });
+    live.delete(task.spec.id);
+    task.status = 'ending';
+    emit(task, outcome.status, outcome, at);
+    task.markFinished();
+  }
+
+  async function launch(task: LiveTask): Promise<void> {
+    const { spec } = task;
+    const workdir = spec.workdir ?? dataDir;
+    const env = buildTaskEnv(spec, options.baseEnv, options);
+    const logDir = join(logsDir, String(spec.id));
+    const files: FileHandle[] = [];
+    let cgroup: TaskCgroup | null = null;
+    try {
+      const [tools] = await Promise.all([
+        preflight(spec, workdir, env.PATH ?? options.baseEnv.PATH, preflightContext),
+        mkdir(logDir, { recursive: true }),
+        mkdir(taskLocalTempDir(options.localTempDir, spec.id), { recursive: true }),
+      ]);
+      const argv = buildLaunchArgv(spec, tools);
+      if (task.killRequested) throw new Error('killed before start');
+      // Settled, not all: when one part fails the others must still be closed or removed.
+      const [made, stdout, stderr] = await Promise.allSettled([
+        cgroups.create(spec.id, { cores: spec.cores, memoryBytes: spec.memoryBytes }),
+        open(join(logDir, logFileName('stdout')), 'w'),
+        open(join(logDir, logFileName('stderr')), 'w'),
+      ]);
+      for (const file of [stdout, stderr]) if (file.status === 'fulfilled') files.push(file.value);
+      if (made.status === 'fulfilled') cgroup = task.cgroup = made.value;
+      const command = settledValue(made).launch(argv, env);
+      const [stdoutFd, stderrFd] = [settledValue(stdout).fd, settledValue(stderr).fd];
+      const child = await spawner.spawn({ ...command, cwd: workdir, stdoutFd, stderrFd });
+      task.pid = child.pid;
+      task.startedAt = clock.now();
+      task.status = 'running';
+      void closeAll(files);
+      emit(task, 'running', {}, task.startedAt);
+      persist(task, 'running');
+      void child.exited.then((exit) => onExit(task, exit));
+      // A kill that arrived while the process was being spawned.
+      if (task.killRequested) await killProcesses(task);
+    } catch (error) {
+      await closeAll(files);
+      if (cgroup !== null) await cgroup.remove().catch(() => {});
+      if (task.killRequested) {
+        finish(task, { status: 'killed', exitCode: null, message: 'killed before it started', errorCode: null });
+      } else if (isKawaError(error)) {
+        finish(task, { status: 'failed', exitCode: null, message: error.message, errorCode: error.code });
+      } else {
+        finish(task, {
+          status: 'failed',
+          exitCode: null,
+          message: `node ${options.nodeName} could not start the task: ${errorMessage(error)}`,
+          errorCode: 'KAWA_ERR_SPAWN_FAILED',
+        });
+      }
+    }
+  }
+
+  async function onExit(task: LiveTask, exit: ProcessExit): Promise<void> {
+    task.status = 'ending';
+    const cgroup = task.cgroup;
+    let oomKilled = false;
+    try {
+      if (cgroup !== null) oomKilled = await cgroup.oomKilled(exit.signal);
+      // The task is over: whatever it left running goes too. The cgroup names those processes
+      // exactly; the process group is the fallback where there is no cgroup (its leader is
+      // reaped by now, so its pid could in theory be reused).
+      if (cgroup === null || cgroup.kind === 'none') signalGroup(task.pid, 'SIGKILL');
+      else await cgroup.killAll();
+    } catch (error) {
+      logger.warn(`cleaning up after task ${task.spec.id}: ${errorMessage(error)}`);
+    }
+    finish(task, classifyExit({ ...exit, oomKilled, killRequested: task.killRequested, memoryBytes: task.spec.memoryBytes }));
+    try {
+      await cgroup?.remove();
+      // The scratch dir goes only when the task left nothing in it.
+      await rmdir(taskLocalTempDir(options.localTempDir, task.spec.id)).catch(() => {});
+    } catch (error) {
+      logger.warn(`removing the cgroup of task ${task.spec.id}: ${errorMessage(error)}`);
+    }
+  }
+
+  /**
+   * SIGKILLs the task's group and cgroup. Best effort: the task may exit (and its cgroup go)
+   * at any moment in between, which is the goal, not an error.
+   */
+  async function killProcesses(task: LiveTask): Promise<void> {
+    signalGroup(task.pid, 'SIGKILL');
+    const cgroup = task.cgroup;
+    if (cgroup === null) return;
+    const quietly = (what: string) => (error: unknown) => logger.debug(`${what} of task ${task.spec.id}: ${errorMessage(error)}`);
+    await cgroup.killAll().catch(quietly('killing the cgroup'));
+    // Frozen or stopped processes hold a pending SIGKILL until they run again.
+    if (task.pausedWith === 'freezer') await cgroup.thaw().catch(quietly('thawing'));
+    if (task.pausedWith === 'signal') signalGroup(task.pid, 'SIGCONT');
+  }
+
+  const invalid = (task: LiveTask, action: TaskAction, status: string): ControlOutcome => ({
+    ok: false,
+    code: 'KAWA_ERR_INVALID_STATE',
+    message: `cannot ${action} task ${task.spec.id}: it is ${status}`,
+  });
+
+  async function kill(task: LiveTask): Promise<ControlOutcome> {
+    if (task.status === 'ending') return invalid(task, 'kill', 'already ending');
+    task.killRequested = true;
+    if (task.status !== 'starting') await killProcesses(task);
+    const gone = await Promise.race([task.finished.then(() => true), sleep(KILL_WAIT_MS).then(() => false)]);
+    // SIGKILL is on its way; a process stuck in the kernel (D state) dies when it returns.
+    if (!gone) logger.warn(`task ${task.spec.id} is still alive ${KILL_WAIT_MS} ms after SIGKILL`);
+    return { ok: true };
+  }
+
+  async function pause(task: LiveTask): Promise<ControlOutcome> {
+    await task.started;
+    if (task.status !== 'running') return invalid(task, 'pause', task.status === 'ending' ? 'finished' : task.status);
+    let frozen: boolean;
+    try {
+      frozen = (await task.cgroup?.freeze()) ?? false;
+    } catch (error) {
+      // The task may have exited (and its cgroup gone) while it was being frozen.
+      if (task.status !== 'running') return invalid(task, 'pause', 'finished');
+      throw error;
+    }
+    if (!frozen) signalGroup(task.pid, 'SIGSTOP');
+    if (task.status !== 'running') return invalid(task, 'pause', 'finished');
+    task.status = 'paused';
+    task.pausedWith = frozen ? 'freezer' : 'signal';
+    emit(task, 'paused');
+    persist(task, 'paused');
+    return { ok: true };
+  }
+
+  async function resume(task: LiveTask): Promise<ControlOutcome> {
+    await task.started;
+    if (task.status !== 'paused') return invalid(task, 'resume', task.status === 'ending' ? 'finished' : task.status);
+    try {
+      if (task.pausedWith === 'freezer') await task.cgroup?.thaw();
+      else signalGroup(task.pid, 'SIGCONT');
+    } catch (error) {
+      if (task.status !== 'paused') return invalid(task, 'resume', 'finished');
+      throw error;
+    }
+    if (task.status !== 'paused') return invalid(task, 'resume', 'finished');
+    task.status = 'running';
+    task.pausedWith = null;
+    emit(task, 'running');
+    persist(task, 'running');
+    return { ok: true };
+  }
+
+  async function runControl(task: LiveTask, action: TaskAction): Promise<ControlOutcome> {
+    try {
+      switch (action) {
+        case 'kill':
+          return await kill(task);
+        case 'pause':
+          return await pause(task);
+        case 'resume':
+          return await resume(task);
+      }
+    } catch (error) {
+      logger.error(`${action} of task ${task.spec.id} failed: ${errorMessage(error)}`);
+      return { ok: false, code: 'KAWA_ERR_INTERNAL', message: `${action} failed on node ${options.nodeName}: ${errorMessage(error)}` };
+    }
+  }
+
+  return {
+    start(spec) {
+      if (closing) {
+        logger.warn(`task ${spec.id} arrived while the runner is stopping; not started`);
+        return;
+      }
+      if (live.has(spec.id)) {
+        logger.warn(`task ${spec.id} is already running here; ignoring the repeated start`);
+        return;
+      }
+      let markFinished = (): void => {};
+      const finished = new Promise<void>((resolve) => (markFinished = resolve));
+      const task: LiveTask = {
+        spec,
+        status: 'starting',
+        pid: null,
+        cgroup: null,
+        killRequested: false,
+        pausedWith: null,
+        startedAt: null,
+        started: Promise.resolve(),
+        finished,
+        markFinished,
+        controls: Promise.resolve(),
+      };
+      live.set(spec.id, task);
+      task.started = launch(task);
+    },
+
+    control(taskId, action) {
+      const task = live.get(taskId);
+      if (task === undefined) {
+        return Promise.resolve({ ok: false, code: 'KAWA_ERR_TASK_NOT_FOUND', message: `node ${options.nodeName} has no live task ${taskId}` });
+      }
+      const run = (): Promise<ControlOutcome> => runControl(task, action);
+      const result = task.controls.then(run, run);
+      task.controls = result;
+      return result;
+    },
+
+    liveTasks() {
+      const summaries: LiveTaskSummary[] = [];
+      for (const task of live.values()) {
+        if (task.status === 'running' || task.status === 'paused') summaries.push({ taskId: task.spec.id, status: task.status });
+      }
+      return summaries;
+    },
+
+    finalDelivered(taskId) {
+      table.remove(taskId).catch((error: unknown) => {
+        logger.warn(`cannot remove the state of task ${taskId}: ${errorMessage(error)}`);
+      });
+    },
+
+    async close() {
+      closing = true;
+      await Promise.all([...live.values()].map((task) => runControl(task, 'kill')));
+      await cgroups.cleanup().catch(() => {});
+    },
+  };
+}
+
+/** Signals a task's whole process group (its pid: tasks are session leaders). */
+function signalGroup(pgid: number | null, signal: NodeJS.Signals): void {
+  if (pgid === null) return;
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is gone.
+  }
+}
+
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+async function closeAll(files: FileHandle[]): Promise<void> {
+  await Promise.all(files.splice(0).map((file) => file.close().catch(() => {})));
+}
