@@ -93,6 +93,23 @@ describe('task logs', () => {
     await runner.close();
   });
 
+  it('regression: sends the head of a follow at once, before the log has any bytes', async () => {
+    const { http } = await listen(host);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 5_000);
+    try {
+      const response = await fetch(`${http}${logsUrl('?follow=true')}`, {
+        headers: host.admin,
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get(LOG_SIZE_HEADER)).toBe('0');
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  });
+
   it('ends a follow at once for a finished task', async () => {
     mkdirSync(logDir, { recursive: true });
     writeFileSync(join(logDir, 'stdout.log'), 'a\nb\n');
