@@ -4,7 +4,10 @@ import type { Task } from '@kawa/protocol';
 export function describeOutcome(task: Task): string {
   const where = task.node === null ? '' : ` on ${task.node}`;
   const code = task.exitCode === null ? '' : `, exit code ${task.exitCode}`;
-  const reason = task.reason !== null && task.reason !== '' && task.status !== 'completed' ? ` (${task.reason})` : '';
+  // A plain failure is told by its exit code; the reason matters for the other endings
+  // (oom, killed, lost, could not start).
+  const telling = task.status !== 'completed' && !(task.status === 'failed' && task.exitCode !== null);
+  const reason = telling && task.reason !== null && task.reason !== '' ? ` (${task.reason})` : '';
   return `task ${task.id} ${task.status}${where}${code}${reason}`;
 }
 

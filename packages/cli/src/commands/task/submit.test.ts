@@ -133,7 +133,7 @@ describe('kawa task submit', () => {
 
 describe('kawa task submit --wait', () => {
   it("exits with the task's exit code and prints how it ended", async () => {
-    const host = submitHost([12], [{ status: 'failed', exitCode: 3 }]);
+    const host = submitHost([12], [{ status: 'failed', exitCode: 3, reason: 'exited with code 3' }]);
     const run = await runWith(['task', 'submit', '--wait', '--', 'sh', '-c', 'exit 3'], { fetch: host.fetch });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe('submitted batch 3: task 12\ntask 12 failed on node1, exit code 3\n');
