@@ -1,0 +1,1 @@
+export { daemonCommands, registerDaemonCommands, type DaemonOptions } from './daemons/index.js';
