@@ -24,10 +24,22 @@ describe('runner link', () => {
     await host.close();
   });
 
+  it('refuses the upgrade with plain HTTP 401/403 before any frame', async () => {
+    await expect(FakeRunner.connect(url, 'kawa_join_wrong')).rejects.toThrow('HTTP 401');
+    await expect(FakeRunner.connect(url, host.tokens.adminToken)).rejects.toThrow('HTTP 403');
+  });
+
   it('answers hello with welcome and registers the node', async () => {
     const runner = await connect();
     const welcome = await runner.hello('node1', testResources({ cores: 4 }));
     expect(welcome.heartbeatIntervalMs).toBe(100);
+    runner.stopHeartbeats();
+    runner.heartbeat(37);
+    const seen = await eventually(async () => {
+      const node = await getNode(host, 'node1');
+      return node.usage?.cpuPercent === 37 ? node : undefined;
+    });
+    expect(seen.lastHeartbeatAt).not.toBeNull();
     const node = await getNode(host, 'node1');
     expect(node).toMatchObject({ name: 'node1', status: 'online', cores: 4, allocated: { cores: 0, tasks: 0 } });
   });
@@ -68,20 +80,24 @@ describe('runner link', () => {
     await runner.hello('node1');
     const other = await connect();
     await other.hello('node2', testResources({ cores: 1 }));
-    const { taskIds } = await submit(host, { command: ['true'], targets: ['node1'] });
-    const id = taskIds[0] as number;
+    const [id, marker] = (await submit(host, { command: ['true'], targets: ['node1', 'node2'] })).taskIds as [
+      number,
+      number,
+    ];
     await runner.next('task-start');
+    await other.next('task-start');
     runner.report(id, 'completed', { exitCode: 0 });
     await taskReaches(host, id, 'completed');
     runner.report(id, 'running');
     other.report(id, 'failed', { exitCode: 1 });
-    // A later valid frame on the same links proves the earlier ones were processed.
-    runner.send({
-      type: 'heartbeat',
-      usage: { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, temperatures: [], gpus: [] },
-    });
-    await eventually(async () => ((await getNode(host, 'node1')).usage?.cpuPercent === 1 ? true : undefined));
+    // Frames on one link are handled in order: once these later ones show, the earlier ones were seen.
+    other.report(marker, 'running');
+    await taskReaches(host, marker, 'running');
+    runner.report(marker, 'failed', { exitCode: 3 });
+    other.report(marker, 'completed', { exitCode: 0 });
+    await taskReaches(host, marker, 'completed');
     expect(await getTask(host, id)).toMatchObject({ status: 'completed', exitCode: 0 });
+    expect(await getTask(host, marker)).toMatchObject({ status: 'completed', exitCode: 0 });
   });
 
   it('pauses, resumes and kills through the runner', async () => {
@@ -153,20 +169,7 @@ describe('runner link', () => {
     await taskReaches(host, id, 'running');
     const answer = taskAction(host, id, 'kill');
     await runner.next('task-control');
-    // Keep heartbeating so the node stays online while the command times out.
-    const beat = setInterval(
-      () =>
-        runner.send({
-          type: 'heartbeat',
-          usage: { cpuPercent: 0, memoryUsedBytes: 0, memoryTotalBytes: 1, temperatures: [], gpus: [] },
-        }),
-      50,
-    );
-    try {
-      expect(await answer).toMatchObject({ status: 504, error: { code: 'KAWA_ERR_RUNNER_TIMEOUT' } });
-    } finally {
-      clearInterval(beat);
-    }
+    expect(await answer).toMatchObject({ status: 504, error: { code: 'KAWA_ERR_RUNNER_TIMEOUT' } });
   });
 
   it('kills a pending task without a runner, and answers 503 for a placed task whose node is gone', async () => {
@@ -195,7 +198,7 @@ describe('runner link', () => {
     await runner.next('task-start');
     runner.report(id, 'running');
     await taskReaches(host, id, 'running');
-    // Send nothing more: no heartbeat within heartbeat_grace.
+    runner.stopHeartbeats();
     const lost = await taskReaches(host, id, 'lost');
     expect(lost.reason).toMatch(/node1 went offline: no heartbeat/);
     expect(await getNode(host, 'node1')).toMatchObject({ status: 'offline', allocated: { tasks: 0 } });
@@ -212,7 +215,7 @@ describe('runner link', () => {
     expect(lost.reason).toMatch(/did not come back/);
   });
 
-  it('reconciles on re-hello: lost tasks it still runs come back, tasks it forgot are lost', async () => {
+  it('brings a lost task back to running when its runner returns with it', async () => {
     const first = await connect();
     await first.hello('node1', testResources({ cores: 4 }));
     const [kept, forgotten] = (await submit(host, { command: ['sleep', '100'], targets: ['node1', 'node1'] }))
@@ -230,17 +233,52 @@ describe('runner link', () => {
     expect(await getTask(host, kept)).toMatchObject({ status: 'running', endedAt: null });
     expect(await getTask(host, forgotten)).toMatchObject({ status: 'lost' });
     expect((await getNode(host, 'node1')).allocated).toMatchObject({ tasks: 1 });
+  });
 
-    const third = (await submit(host, { command: ['true'], targets: ['node1'] })).taskIds[0] as number;
-    await second.next('task-start');
-    await second.terminate();
-    const fourth = await connect();
-    // The runner forgot task `third` while away (for example its state dir was wiped).
-    await fourth.hello('node1', testResources({ cores: 4 }), [{ taskId: kept, status: 'running' }]);
-    expect(await getTask(host, third)).toMatchObject({
+  it('reconciles on re-hello within the grace: tasks the runner forgot are lost', async () => {
+    // A long grace, so the node cannot go offline between the two links however slow the machine.
+    await host.close();
+    host = createTestHost({ config: { heartbeat_interval: 0.1, heartbeat_grace: 30 } });
+    url = (await listen(host)).ws;
+    const first = await connect();
+    await first.hello('node1');
+    const [kept, forgotten] = (await submit(host, { command: ['true'], targets: ['node1', 'node1'], cores: 0 }))
+      .taskIds as [number, number];
+    await first.next('task-start');
+    await first.next('task-start');
+    first.report(kept, 'running');
+    await taskReaches(host, kept, 'running');
+    await first.terminate();
+    // The host may see the new hello before the old socket's close: then it answers nameInUse
+    // and the runner tries again, as a real one would.
+    let second: FakeRunner | null = null;
+    for (let attempt = 0; attempt < 50 && second === null; attempt += 1) {
+      const candidate = await connect();
+      candidate.send({
+        type: 'hello',
+        name: 'node1',
+        version: 'test',
+        resources: testResources(),
+        // The runner forgot `forgotten` while away (for example its state dir was wiped).
+        liveTasks: [{ taskId: kept, status: 'paused' }],
+      });
+      const outcome = await Promise.race([
+        candidate.next('welcome').then(
+          () => 'welcome',
+          () => 'closed',
+        ),
+        candidate.closed.then(() => 'closed'),
+      ]);
+      if (outcome === 'welcome') second = candidate;
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(second).not.toBeNull();
+    expect(await getTask(host, forgotten)).toMatchObject({
       status: 'lost',
       reason: 'the runner on node1 no longer has it',
     });
+    expect(await getTask(host, kept)).toMatchObject({ status: 'paused' });
+    expect(await getNode(host, 'node1')).toMatchObject({ status: 'online', allocated: { tasks: 1 } });
   });
 
   it('closes a second runner with the same name with nameInUse', async () => {

@@ -36,6 +36,7 @@ export class FakeRunner {
   readonly frames: HostFrame[] = [];
   readonly closed: Promise<CloseInfo>;
   private notify: (() => void) | null = null;
+  private heartbeats: NodeJS.Timeout | null = null;
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
@@ -44,6 +45,7 @@ export class FakeRunner {
     });
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
+        this.stopHeartbeats();
         resolve({ code, reason: reason.toString('utf8') });
         this.notify?.();
       });
@@ -71,14 +73,30 @@ export class FakeRunner {
     this.socket.send(text);
   }
 
-  /** Sends hello and waits for welcome. */
+  /** Sends hello, waits for welcome, then heartbeats at the interval the host asked for. */
   async hello(
     name: string,
     resources: NodeResources = testResources(),
     liveTasks: { taskId: number; status: RunnerReportedStatus }[] = [],
   ): Promise<FrameOf<'welcome'>> {
     this.send({ type: 'hello', name, version: 'test', resources, liveTasks });
-    return this.next('welcome');
+    const welcome = await this.next('welcome');
+    this.heartbeats = setInterval(() => this.heartbeat(), welcome.heartbeatIntervalMs);
+    this.heartbeats.unref();
+    return welcome;
+  }
+
+  heartbeat(cpuPercent = 0): void {
+    this.send({
+      type: 'heartbeat',
+      usage: { cpuPercent, memoryUsedBytes: 0, memoryTotalBytes: 1, temperatures: [], gpus: [] },
+    });
+  }
+
+  /** Goes silent, like a hung runner whose TCP connection stays up. */
+  stopHeartbeats(): void {
+    if (this.heartbeats) clearInterval(this.heartbeats);
+    this.heartbeats = null;
   }
 
   /** Reports a task state change. */
