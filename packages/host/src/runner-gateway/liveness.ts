@@ -5,6 +5,7 @@
  */
 export class Liveness {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(
     private readonly graceMs: number,
@@ -13,6 +14,8 @@ export class Liveness {
 
   /** Starts or restarts the grace period of `name` from now. */
   touch(name: string): void {
+    // Links close after shutdown began; their grace must not outlive the app (or its database).
+    if (this.stopped) return;
     const timer = this.timers.get(name);
     if (timer) {
       timer.refresh();
@@ -32,6 +35,7 @@ export class Liveness {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
