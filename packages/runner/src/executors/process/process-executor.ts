@@ -138,10 +138,16 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     };
   }
 
+  /** State writes and exit handling in flight, so close() can wait for them. */
+  const writes = new Set<Promise<void>>();
+  function track(write: Promise<void>, what: string): void {
+    const tracked = write.catch((error: unknown) => logger.warn(`${what}: ${errorMessage(error)}`));
+    writes.add(tracked);
+    void tracked.then(() => writes.delete(tracked));
+  }
+
   function persist(task: LiveTask, status: RunnerReportedStatus, final: TaskRecord['final'] = null): void {
-    table.put(record(task, status, final)).catch((error: unknown) => {
-      logger.warn(`cannot write the state of task ${task.spec.id} to ${table.dir}: ${errorMessage(error)}`);
-    });
+    track(table.put(record(task, status, final)), `cannot write the state of task ${task.spec.id} to ${table.dir}`);
   }
 
   /** Emits the final event once, then forgets the task. The record stays until delivery. */
@@ -187,7 +193,10 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       void closeAll(files);
       emit(task, 'running', {}, task.startedAt);
       persist(task, 'running');
-      void child.exited.then((exit) => onExit(task, exit));
+      track(
+        child.exited.then((exit) => onExit(task, exit)),
+        `handling the exit of task ${spec.id}`,
+      );
       // A kill that arrived while the process was being spawned.
       if (task.killRequested) await killProcesses(task);
     } catch (error) {
@@ -366,15 +375,13 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     },
 
     finalDelivered(taskId) {
-      table.remove(taskId).catch((error: unknown) => {
-        logger.warn(`cannot remove the state of task ${taskId}: ${errorMessage(error)}`);
-      });
+      track(table.remove(taskId), `cannot remove the state of task ${taskId}`);
     },
 
     async close() {
       closing = true;
       await Promise.all([...live.values()].map((task) => runControl(task, 'kill')));
-      await cgroups.cleanup().catch(() => {});
+      await Promise.all([cgroups.cleanup().catch(() => {}), ...writes]);
     },
   };
 }

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HelloFrameSchema, RunnerConfigSchema, type RunnerConfig, type TaskSpec } from '@kawa/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRunnerWith, type RunningRunner } from './runner.js';
+import { taskSpec, TEST_CGROUP_PARENT } from './testing/executor-harness.js';
+import { FakeHost } from './testing/fake-host.js';
+import { waitFor } from './testing/wait-for.js';
+
+const isRoot = process.getuid?.() === 0;
+
+let host: FakeHost | null = null;
+let runner: RunningRunner | null = null;
+let root: string | null = null;
+afterEach(async () => {
+  await runner?.close();
+  await host?.close();
+  if (root !== null) await rm(root, { recursive: true, force: true });
+  runner = host = root = null;
+});
+
+async function setup(configOverrides: Partial<RunnerConfig> = {}): Promise<{ host: FakeHost; config: RunnerConfig; url: string }> {
+  root = await mkdtemp(join(tmpdir(), 'kawa-runner-'));
+  host = new FakeHost();
+  const url = await host.listen();
+  const config = RunnerConfigSchema.parse({
+    name: `unit-${randomBytes(3).toString('hex')}`,
+    host_url: url,
+    join_token: 'join-secret',
+    state_dir: join(root, 'state'),
+    shared_dir: join(root, 'shared'),
+    local_temp_dir: join(root, 'temp'),
+    cgroup_parent: TEST_CGROUP_PARENT,
+    reconnect_max_delay: 1,
+    ...configOverrides,
+  });
+  return { host, config, url };
+}
+
+async function start(configOverrides: Partial<RunnerConfig> = {}): Promise<{ host: FakeHost; config: RunnerConfig; runner: RunningRunner }> {
+  const { host, config } = await setup(configOverrides);
+  runner = await startRunnerWith({ config, logLevel: 'silent' }, {});
+  await runner.connected;
+  return { host, config, runner };
+}
+
+const taskStart = (task: TaskSpec) => ({ type: 'task-start' as const, task });
+const statusesOf = (h: FakeHost, taskId: number): string[] =>
+  h.of('task-event').filter((frame) => frame.taskId === taskId).map((frame) => frame.status);
+
+describe.skipIf(!isRoot)('runner', () => {
+  it('says hello with its resources and runs a task to completion', async () => {
+    const { host, config, runner } = await start();
+    expect(runner.name).toBe(config.name);
+    const hello = HelloFrameSchema.parse(host.frames[0]);
+    expect(hello).toMatchObject({ name: config.name, version: '1', liveTasks: [] });
+    expect(hello.resources.cores).toBeGreaterThan(0);
+    expect(hello.resources.numa.length).toBeGreaterThan(0);
+    expect(host.authorizations).toEqual(['Bearer join-secret']);
+
+    host.send(taskStart(taskSpec(1, ['sh', '-c', 'echo hello from $KAWA_TASK_ID'], { cores: 1 })));
+    await waitFor(() => statusesOf(host, 1).includes('completed'), 'task 1 to complete');
+    expect(statusesOf(host, 1)).toEqual(['running', 'completed']);
+    expect(await readFile(join(config.shared_dir, 'logs/1/stdout.log'), 'utf8')).toBe('hello from 1\n');
+    // The record goes once the host has the final event.
+    await waitFor(async () => (await readdir(join(config.state_dir, 'tasks'))).length === 0, 'the task record to go');
+  });
+
+  it('fails Docker tasks with KAWA_ERR_NOT_IMPLEMENTED', async () => {
+    const { host } = await start();
+    host.send(taskStart(taskSpec(2, ['true'], { container: 'pytorch' })));
+    await waitFor(() => host.of('task-event').length === 1, 'the failure');
+    expect(host.of('task-event')[0]).toMatchObject({ taskId: 2, status: 'failed', errorCode: 'KAWA_ERR_NOT_IMPLEMENTED' });
+  });
+
+  it('sends the paused and running events before the command results', async () => {
+    const { host } = await start();
+    host.send(taskStart(taskSpec(3, ['sleep', '60'], { cores: 1 })));
+    await waitFor(() => statusesOf(host, 3).includes('running'), 'task 3 to run');
+    host.send({ type: 'task-control', requestId: 1, taskId: 3, action: 'pause' });
+    await waitFor(() => host.of('command-result').length === 1, 'the pause result');
+    host.send({ type: 'task-control', requestId: 2, taskId: 3, action: 'resume' });
+    host.send({ type: 'task-control', requestId: 3, taskId: 3, action: 'resume' });
+    host.send({ type: 'task-control', requestId: 4, taskId: 404, action: 'kill' });
+    await waitFor(() => host.of('command-result').length === 4, 'all results');
+    const order = host.frames.flatMap((frame) => {
+      if (frame.type === 'task-event') return [frame.status];
+      return frame.type === 'command-result' && frame.requestId !== 4 ? [`result ${frame.requestId}`] : [];
+    });
+    expect(order).toEqual(['running', 'paused', 'result 1', 'running', 'result 2', 'result 3']);
+    const results = host.of('command-result');
+    const result = (requestId: number) => results.find((frame) => frame.requestId === requestId);
+    expect(result(2)).toMatchObject({ ok: true, error: null });
+    expect(result(3)).toMatchObject({ ok: false, error: { code: 'KAWA_ERR_INVALID_STATE' } });
+    expect(result(4)).toMatchObject({ ok: false, error: { code: 'KAWA_ERR_TASK_NOT_FOUND' } });
+  });
+
+  it('keeps tasks running while the link is down and reports what happened after the next welcome', async () => {
+    const { host, config } = await start();
+    host.send(taskStart(taskSpec(4, ['sh', '-c', 'sleep 0.3; exit 4'], { cores: 1 })));
+    await waitFor(() => statusesOf(host, 4).includes('running'), 'task 4 to run');
+    host.refuseWith = 503;
+    host.autoWelcome = false;
+    host.connections[0]?.terminate();
+    // The task ends while no link is up (its record then holds the final state).
+    await waitFor(async () => {
+      const text = await readFile(join(config.state_dir, 'tasks/4.json'), 'utf8').catch(() => '{}');
+      return (JSON.parse(text) as { final?: unknown }).final;
+    }, 'task 4 to end');
+    host.refuseWith = null;
+    await waitFor(() => host.of('hello').length === 2, 'the second hello', 10_000);
+    // Listed as running, so that the queued final event, with its exit code, is what ends it.
+    expect(host.of('hello')[1]?.liveTasks).toEqual([{ taskId: 4, status: 'running' }]);
+    expect(statusesOf(host, 4)).toEqual(['running']);
+    host.send({ type: 'welcome', heartbeatIntervalMs: 1000 });
+    await waitFor(() => statusesOf(host, 4).includes('failed'), 'the queued failure');
+    expect(host.of('task-event').find((frame) => frame.status === 'failed')).toMatchObject({ exitCode: 4 });
+  });
+
+  it('kills its tasks on close and reports them killed', async () => {
+    const { host, config } = await start();
+    host.send(taskStart(taskSpec(5, ['sleep', '60'], { cores: 1 })));
+    await waitFor(() => statusesOf(host, 5).includes('running'), 'task 5 to run');
+    await runner?.close();
+    expect(statusesOf(host, 5)).toEqual(['running', 'killed']);
+    expect(existsSync(`/sys/fs/cgroup/cpu/${TEST_CGROUP_PARENT}/${config.name}`)).toBe(false);
+  });
+
+  it('reads the join token from its file, and refuses to start without one', async () => {
+    const { config } = await setup({ join_token: '' });
+    const file = join(root as string, 'join-token');
+    await expect(startRunnerWith({ config: { ...config, join_token_file: file }, logLevel: 'silent' }, {})).rejects.toMatchObject({
+      code: 'KAWA_ERR_CONFIG',
+      message: expect.stringMatching(/cannot read the join token file/) as unknown,
+    });
+    await writeFile(file, 'from-file\n');
+    runner = await startRunnerWith({ config: { ...config, join_token_file: file }, logLevel: 'silent' }, {});
+    await runner.connected;
+    expect(host?.authorizations).toEqual(['Bearer from-file']);
+  });
+});

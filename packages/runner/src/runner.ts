@@ -1,0 +1,233 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { sanitizeNodeName } from '@kawa/config';
+import {
+  isFinalStatus,
+  KawaError,
+  PROTOCOL_VERSION,
+  sharedLayout,
+  type RunnerConfig,
+  type TaskEventFrame,
+} from '@kawa/protocol';
+import { detectCgroupDriver } from './executors/process/cgroups/detect-driver.js';
+import type { CgroupDriver } from './executors/process/cgroups/task-cgroup.js';
+import { createProcessExecutor } from './executors/process/process-executor.js';
+import type { Spawner } from './executors/process/spawner.js';
+import { baseEnvFrom } from './executors/process/task-env.js';
+import { createHostLink, type HostLink, type HostWorkFrame } from './host-link/host-link.js';
+import { runnerLinkUrl } from './host-link/link-url.js';
+import { createLogger, type LogLevel } from './logger.js';
+import { PendingReports } from './state/pending-reports.js';
+import { openTaskTable } from './state/task-table.js';
+import { defaultSystemRoots, type SystemRoots } from './system/roots.js';
+import { createSystemProbe } from './system/system-probe.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { errorMessage } from './util/errno.js';
+import { findExecutable } from './util/find-executable.js';
+import { execFileCommand, type RunCommand } from './util/run-command.js';
+
+export interface StartRunnerOptions {
+  /** The [runner] section from @kawa/config's loadConfig: `~` expanded, name resolved. */
+  config: RunnerConfig;
+  /** Overrides config.host_url. */
+  hostUrl?: string;
+  /** Overrides config.join_token and config.join_token_file. */
+  joinToken?: string;
+  logLevel?: LogLevel;
+}
+
+export interface RunningRunner {
+  name: string;
+  /** Resolves once the host has answered hello with welcome. */
+  connected: Promise<void>;
+  /** Stops the link, kills the runner's live tasks (reported killed while connected) and removes their cgroups. */
+  close(): Promise<void>;
+}
+
+/** Side effects a test may replace; production uses the real machine. */
+export interface RunnerDeps {
+  roots?: SystemRoots;
+  /** Exists exactly when systemd is PID 1. */
+  systemdMarker?: string;
+  /** The process environment, read for PATH, HOME and LANG only. */
+  env?: Readonly<Record<string, string | undefined>>;
+  cgroups?: CgroupDriver;
+  spawner?: Spawner;
+  clock?: Clock;
+  run?: RunCommand;
+}
+
+/** Starts a runner: probes the machine, prepares its dirs, and dials the host. */
+export function startRunner(options: StartRunnerOptions): Promise<RunningRunner> {
+  return startRunnerWith(options, {});
+}
+
+export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerDeps): Promise<RunningRunner> {
+  const { config } = options;
+  const logger = createLogger(options.logLevel ?? 'info');
+  const name = config.name === '' ? sanitizeNodeName(hostname()) : config.name;
+  const url = runnerLinkUrl(options.hostUrl ?? config.host_url);
+  const token = joinTokenReader(options);
+  await token().catch((error: unknown) => {
+    throw error instanceof KawaError ? error : new KawaError('KAWA_ERR_CONFIG', errorMessage(error), { cause: error });
+  });
+
+  // Nothing else reads process.env (STYLE.md): tasks get PATH, HOME and LANG from here.
+  const baseEnv = baseEnvFrom(deps.env ?? process.env);
+  const roots = deps.roots ?? defaultSystemRoots;
+  const run = deps.run ?? execFileCommand();
+  await prepareDirs(config);
+
+  const nvidiaSmi = await findExecutable('nvidia-smi', baseEnv.PATH, '/');
+  const probe = await createSystemProbe({ roots, hostname: hostname(), nvidiaSmiPath: 'path' in nvidiaSmi ? nvidiaSmi.path : null, run });
+  const resources = await probe.resources();
+  const table = await openTaskTable(config.state_dir);
+  const leftovers = await table.list((file, reason) => logger.warn(`ignoring unreadable task record ${file}: ${reason}`));
+  if (leftovers.length > 0) {
+    logger.warn(
+      `${leftovers.length} task record(s) from a previous run are in ${table.dir}; adopting them is not built yet, ` +
+        'so the host will mark those tasks lost',
+    );
+  }
+  const cgroups =
+    deps.cgroups ??
+    (await detectCgroupDriver({
+      procRoot: roots.procRoot,
+      systemdMarker: deps.systemdMarker ?? '/run/systemd/system',
+      searchPath: baseEnv.PATH,
+      parent: config.cgroup_parent,
+      nodeName: name,
+      run,
+      logger,
+    }));
+  logger.info(`node ${name}: ${resources.cores} cores, ${resources.numa.length} NUMA zone(s), ${resources.gpus.length} GPU(s); tasks use ${cgroups.description}`);
+
+  const reports = new PendingReports();
+  // The link is made below; events only flow once it exists (tasks arrive through it).
+  let link: HostLink | null = null;
+  const report = (frame: TaskEventFrame): void => {
+    reports.produced(frame);
+    link?.sendEvent(frame, {
+      onDelivered: () => {
+        reports.delivered(frame);
+        if (isFinalStatus(frame.status)) executor.finalDelivered(frame.taskId);
+      },
+      onDropped: () => {
+        reports.dropped(frame);
+        logger.warn(`dropped the ${frame.status} event of task ${frame.taskId}: too many events queued while disconnected`);
+      },
+    });
+  };
+
+  const executor = createProcessExecutor({
+    nodeName: name,
+    sharedDir: config.shared_dir,
+    localTempDir: config.local_temp_dir,
+    numactlPath: config.numactl_path,
+    numaZones: resources.numa.map((zone) => zone.id),
+    baseEnv,
+    cgroups,
+    table,
+    logger,
+    onEvent: report,
+    ...(deps.spawner ? { spawner: deps.spawner } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const clock = deps.clock ?? systemClock;
+
+  const onFrame = (frame: HostWorkFrame): void => {
+    switch (frame.type) {
+      case 'task-start':
+        if (frame.task.container === null) {
+          executor.start(frame.task);
+        } else {
+          report({
+            type: 'task-event',
+            taskId: frame.task.id,
+            status: 'failed',
+            exitCode: null,
+            message: `Docker tasks are not built yet (container ${frame.task.container}); submit with --container NULL to run without Docker`,
+            errorCode: 'KAWA_ERR_NOT_IMPLEMENTED',
+            at: clock.now(),
+          });
+        }
+        return;
+      case 'task-control':
+        // The executor emits the task-event before it resolves, so the event goes out first.
+        void executor.control(frame.taskId, frame.action).then((outcome) => {
+          link?.sendCommandResult({
+            type: 'command-result',
+            requestId: frame.requestId,
+            ok: outcome.ok,
+            error: outcome.ok ? null : { code: outcome.code, message: outcome.message.slice(0, 4096) },
+          });
+        });
+        return;
+    }
+  };
+
+  const hostLink = createHostLink({
+    url,
+    token,
+    hello: () => ({ name, version: PROTOCOL_VERSION, resources, liveTasks: reports.liveTasks(executor.liveTasks()) }),
+    usage: () => probe.usage(),
+    onFrame,
+    reconnectMaxDelayMs: config.reconnect_max_delay * 1000,
+    logger,
+  });
+  link = hostLink;
+
+  let closing: Promise<void> | null = null;
+  return {
+    name,
+    connected: hostLink.connected,
+    close: () =>
+      (closing ??= (async () => {
+        await executor.close();
+        if (hostLink.isConnected()) await hostLink.flush(2000);
+        await hostLink.close();
+      })()),
+  };
+}
+
+/** The join token: given directly, from the config, or read from the token file at each dial. */
+function joinTokenReader(options: StartRunnerOptions): () => Promise<string> {
+  const direct = options.joinToken ?? (options.config.join_token === '' ? null : options.config.join_token);
+  if (direct !== null) return () => Promise.resolve(direct);
+  const file = options.config.join_token_file;
+  return async () => {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new KawaError(
+        'KAWA_ERR_CONFIG',
+        `cannot read the join token file ${file}: ${errorMessage(error)}. Set runner.join_token (or KAWA_RUNNER_JOIN_TOKEN), ` +
+          'or point runner.join_token_file at the file the host wrote',
+        { cause: error },
+      );
+    }
+    const token = text.trim();
+    if (token === '') throw new KawaError('KAWA_ERR_CONFIG', `the join token file ${file} is empty`);
+    return token;
+  };
+}
+
+async function prepareDirs(config: RunnerConfig): Promise<void> {
+  const dirs = [
+    config.state_dir,
+    config.local_temp_dir,
+    join(config.shared_dir, sharedLayout.data),
+    join(config.shared_dir, sharedLayout.logs),
+  ];
+  for (const dir of dirs) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new KawaError('KAWA_ERR_CONFIG', `cannot create ${dir}: ${errorMessage(error)}; check the runner's state, shared and temp dirs`, {
+        cause: error,
+      });
+    }
+  }
+}

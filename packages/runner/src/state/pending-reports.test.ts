@@ -1,0 +1,38 @@
+import type { TaskEventFrame } from '@kawa/protocol';
+import { describe, expect, it } from 'vitest';
+import { PendingReports } from './pending-reports.js';
+
+const event = (taskId: number, status: TaskEventFrame['status']): TaskEventFrame => ({
+  type: 'task-event',
+  taskId,
+  status,
+  exitCode: null,
+  message: null,
+  errorCode: null,
+  at: 1,
+});
+
+describe('pending reports', () => {
+  it('lists undelivered endings under their last live state until delivered', () => {
+    const reports = new PendingReports();
+    reports.produced(event(1, 'running'));
+    reports.produced(event(1, 'paused'));
+    reports.produced(event(1, 'killed'));
+    reports.produced(event(2, 'failed'));
+    expect(reports.liveTasks([{ taskId: 5, status: 'running' }])).toEqual([
+      { taskId: 5, status: 'running' },
+      { taskId: 1, status: 'paused' },
+      { taskId: 2, status: 'failed' },
+    ]);
+    reports.delivered(event(1, 'killed'));
+    expect(reports.liveTasks([])).toEqual([{ taskId: 2, status: 'failed' }]);
+  });
+
+  it('lists a dropped ending with its final state', () => {
+    const reports = new PendingReports();
+    reports.produced(event(3, 'running'));
+    reports.produced(event(3, 'completed'));
+    reports.dropped(event(3, 'completed'));
+    expect(reports.liveTasks([])).toEqual([{ taskId: 3, status: 'completed' }]);
+  });
+});

@@ -1,0 +1,53 @@
+import { isFinalStatus, type HelloFrame, type TaskEventFrame } from '@kawa/protocol';
+
+type LiveTask = HelloFrame['liveTasks'][number];
+type LiveStatus = 'running' | 'paused';
+
+interface PendingFinal {
+  status: TaskEventFrame['status'];
+  /** The last live state the task reported, if it ever ran. */
+  lastLive: LiveStatus | null;
+  /** The outbox had to drop the final event, so hello is the only way left to tell it. */
+  dropped: boolean;
+}
+
+/**
+ * Tracks task events on their way to the host, to build hello's `liveTasks` after a drop.
+ *
+ * A task that ended while the link was down still counts as live until its final event is
+ * delivered. hello lists it with its last live state, and the queued final event follows right
+ * after welcome, carrying the exit code and message. Listing it with its final state instead
+ * would let the host close it without them; leaving it out would make the host mark it lost.
+ */
+export class PendingReports {
+  private readonly lastLive = new Map<number, LiveStatus>();
+  private readonly finals = new Map<number, PendingFinal>();
+
+  /** Every event, as it is produced. */
+  produced(frame: TaskEventFrame): void {
+    if (frame.status === 'running' || frame.status === 'paused') {
+      this.lastLive.set(frame.taskId, frame.status);
+    } else if (isFinalStatus(frame.status)) {
+      this.finals.set(frame.taskId, { status: frame.status, lastLive: this.lastLive.get(frame.taskId) ?? null, dropped: false });
+      this.lastLive.delete(frame.taskId);
+    }
+  }
+
+  delivered(frame: TaskEventFrame): void {
+    if (isFinalStatus(frame.status)) this.finals.delete(frame.taskId);
+  }
+
+  dropped(frame: TaskEventFrame): void {
+    const pending = this.finals.get(frame.taskId);
+    if (pending && pending.status === frame.status) pending.dropped = true;
+  }
+
+  /** hello's liveTasks: the executor's running and paused tasks plus undelivered endings. */
+  liveTasks(executorLive: readonly LiveTask[]): LiveTask[] {
+    const tasks = [...executorLive];
+    for (const [taskId, pending] of this.finals) {
+      tasks.push({ taskId, status: pending.dropped || pending.lastLive === null ? pending.status : pending.lastLive });
+    }
+    return tasks;
+  }
+}
