@@ -41,6 +41,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: {
       level: deps.logLevel ?? 'info',
+      // stdout belongs to the command that embeds the host (kawa up prints its banner there).
+      stream: process.stderr,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
     },
     bodyLimit: deps.config.max_body_bytes,
