@@ -34,3 +34,25 @@ export async function findExecutable(command: string, searchPath: string, cwd: s
   }
   return firstError ?? { error: 'not-found' };
 }
+
+/**
+ * findExecutable with a short memory for commands found through PATH: a burst of tasks
+ * running the same program costs one PATH walk, not one per task. Only hits are kept, so a
+ * newly installed program is found at once; a removed one fails at exec (exit 127) for at
+ * most `ttlMs`.
+ */
+export function cachedFindExecutable(ttlMs: number, now: () => number = Date.now): typeof findExecutable {
+  const hits = new Map<string, { path: string; until: number }>();
+  return async (command, searchPath, cwd) => {
+    if (command.includes('/')) return findExecutable(command, searchPath, cwd);
+    const key = `${cwd}\0${searchPath}\0${command}`;
+    const hit = hits.get(key);
+    if (hit !== undefined && hit.until > now()) return { path: hit.path };
+    const found = await findExecutable(command, searchPath, cwd);
+    if ('path' in found) {
+      if (hits.size >= 1000) hits.clear();
+      hits.set(key, { path: found.path, until: now() + ttlMs });
+    }
+    return found;
+  };
+}

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { KawaError, type TaskSpec } from '@kawa/protocol';
-import { findExecutable } from '../../util/find-executable.js';
+import type { FindResult } from '../../util/find-executable.js';
 import type { LaunchTools } from './launch-argv.js';
 
 export interface PreflightContext {
@@ -10,6 +10,8 @@ export interface PreflightContext {
   numactl: () => Promise<string | null>;
   numactlSetting: string;
   unshare: () => Promise<string | null>;
+  /** findExecutable, possibly cached. */
+  findCommand: (command: string, searchPath: string, cwd: string) => Promise<FindResult>;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface PreflightContext {
 export async function preflight(spec: TaskSpec, workdir: string, searchPath: string, context: PreflightContext): Promise<LaunchTools> {
   const [workdirError, commandError, tools] = await Promise.all([
     checkWorkdir(workdir, context.nodeName),
-    checkCommand(spec.command[0] as string, searchPath, workdir, context.nodeName),
+    checkCommand(spec.command[0] as string, searchPath, workdir, context),
     resolveTools(spec, context),
   ]);
   if (workdirError) throw workdirError;
@@ -40,8 +42,9 @@ async function checkWorkdir(workdir: string, nodeName: string): Promise<KawaErro
   }
 }
 
-async function checkCommand(command: string, searchPath: string, workdir: string, nodeName: string): Promise<KawaError | null> {
-  const found = await findExecutable(command, searchPath, workdir);
+async function checkCommand(command: string, searchPath: string, workdir: string, context: PreflightContext): Promise<KawaError | null> {
+  const { nodeName } = context;
+  const found = await context.findCommand(command, searchPath, workdir);
   if ('path' in found) return null;
   switch (found.error) {
     case 'not-found':

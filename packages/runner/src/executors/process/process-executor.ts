@@ -1,4 +1,4 @@
-import { mkdir, open, rmdir, type FileHandle } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   isKawaError,
@@ -15,7 +15,9 @@ import type { TaskRecord } from '../../state/task-record.js';
 import type { TaskTable } from '../../state/task-table.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errno.js';
-import { findExecutable } from '../../util/find-executable.js';
+import { closeFd, openForWrite } from '../../util/fd.js';
+import { cachedFindExecutable, findExecutable } from '../../util/find-executable.js';
+import { createLimiter } from '../../util/limiter.js';
 import { sleep } from '../../util/sleep.js';
 import type { CgroupDriver, TaskCgroup } from './cgroups/task-cgroup.js';
 import { classifyExit, type FinalOutcome } from './exit-status.js';
@@ -83,6 +85,9 @@ interface LiveTask {
 /** How long a kill waits for the process to be gone before answering. */
 const KILL_WAIT_MS = 10_000;
 const MAX_MESSAGE = 4096;
+const FINAL_RECORD_DELAY_MS = 250;
+/** Task starts in flight at once; enough to overlap one start's I/O with another's spawn. */
+const LAUNCH_SLOTS = 4;
 
 export function createProcessExecutor(options: ProcessExecutorOptions): ProcessExecutor {
   const { logger, table, cgroups } = options;
@@ -92,6 +97,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
   const dataDir = taskDataDir(options.sharedDir);
   const logsDir = join(options.sharedDir, sharedLayout.logs);
   let closing = false;
+  const launchSlot = createLimiter(LAUNCH_SLOTS);
 
   const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
     let value: Promise<T> | null = null;
@@ -108,6 +114,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     numactl: resolveTool(options.numactlPath),
     numactlSetting: options.numactlPath,
     unshare: resolveTool('unshare'),
+    findCommand: cachedFindExecutable(10_000),
   };
 
   function emit(task: LiveTask, status: RunnerReportedStatus, outcome: Partial<FinalOutcome> = {}, at = clock.now()): void {
@@ -150,11 +157,25 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     track(table.put(record(task, status, final)), `cannot write the state of task ${task.spec.id} to ${table.dir}`);
   }
 
-  /** Emits the final event once, then forgets the task. The record stays until delivery. */
+  /** Final records not written yet: most final events are delivered before this delay ends. */
+  const pendingFinals = new Map<number, { timer: NodeJS.Timeout; write: () => void }>();
+
+  /**
+   * Emits the final event once, then forgets the task. Its record gets the final state only
+   * if the host has not received the event within FINAL_RECORD_DELAY_MS (the link is down):
+   * saving two file writes on the common path, for a crash window of that delay.
+   */
   function finish(task: LiveTask, outcome: FinalOutcome): void {
     if (!live.has(task.spec.id) || live.get(task.spec.id) !== task) return;
     const at = clock.now();
-    persist(task, outcome.status, { exitCode: outcome.exitCode, message: outcome.message, errorCode: outcome.errorCode, at });
+    const final = { exitCode: outcome.exitCode, message: outcome.message, errorCode: outcome.errorCode, at };
+    const write = (): void => {
+      pendingFinals.delete(task.spec.id);
+      persist(task, outcome.status, final);
+    };
+    const timer = setTimeout(write, FINAL_RECORD_DELAY_MS);
+    timer.unref();
+    pendingFinals.set(task.spec.id, { timer, write });
     live.delete(task.spec.id);
     task.status = 'ending';
     emit(task, outcome.status, outcome, at);
@@ -166,7 +187,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     const workdir = spec.workdir ?? dataDir;
     const env = buildTaskEnv(spec, options.baseEnv, options);
     const logDir = join(logsDir, String(spec.id));
-    const files: FileHandle[] = [];
+    const files: number[] = [];
     let cgroup: TaskCgroup | null = null;
     try {
       const [tools] = await Promise.all([
@@ -179,13 +200,13 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       // Settled, not all: when one part fails the others must still be closed or removed.
       const [made, stdout, stderr] = await Promise.allSettled([
         cgroups.create(spec.id, { cores: spec.cores, memoryBytes: spec.memoryBytes }),
-        open(join(logDir, logFileName('stdout')), 'w'),
-        open(join(logDir, logFileName('stderr')), 'w'),
+        openForWrite(join(logDir, logFileName('stdout'))),
+        openForWrite(join(logDir, logFileName('stderr'))),
       ]);
       for (const file of [stdout, stderr]) if (file.status === 'fulfilled') files.push(file.value);
       if (made.status === 'fulfilled') cgroup = task.cgroup = made.value;
       const command = settledValue(made).launch(argv, env);
-      const [stdoutFd, stderrFd] = [settledValue(stdout).fd, settledValue(stderr).fd];
+      const [stdoutFd, stderrFd] = [settledValue(stdout), settledValue(stderr)];
       const child = await spawner.spawn({ ...command, cwd: workdir, stdoutFd, stderrFd });
       task.pid = child.pid;
       task.startedAt = clock.now();
@@ -352,7 +373,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
         controls: Promise.resolve(),
       };
       live.set(spec.id, task);
-      task.started = launch(task);
+      task.started = launchSlot(() => launch(task));
     },
 
     control(taskId, action) {
@@ -375,12 +396,19 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     },
 
     finalDelivered(taskId) {
+      clearTimeout(pendingFinals.get(taskId)?.timer);
+      pendingFinals.delete(taskId);
       track(table.remove(taskId), `cannot remove the state of task ${taskId}`);
     },
 
     async close() {
       closing = true;
       await Promise.all([...live.values()].map((task) => runControl(task, 'kill')));
+      // Final events still undelivered at shutdown keep their record for the next start.
+      for (const { timer, write } of [...pendingFinals.values()]) {
+        clearTimeout(timer);
+        write();
+      }
       await Promise.all([cgroups.cleanup().catch(() => {}), ...writes]);
     },
   };
@@ -401,6 +429,6 @@ function settledValue<T>(result: PromiseSettledResult<T>): T {
   return result.value;
 }
 
-async function closeAll(files: FileHandle[]): Promise<void> {
-  await Promise.all(files.splice(0).map((file) => file.close().catch(() => {})));
+async function closeAll(files: number[]): Promise<void> {
+  await Promise.all(files.splice(0).map(closeFd));
 }

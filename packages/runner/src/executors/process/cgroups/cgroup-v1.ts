@@ -14,7 +14,6 @@ import {
 import type { V1Controller } from './cgroup-mounts.js';
 import { joinCgroupsAndExec } from './join-script.js';
 import {
-  CPU_PERIOD_US,
   cpuQuotaMicros,
   taskCgroupName,
   type CgroupDriver,
@@ -36,7 +35,7 @@ const FREEZE_TIMEOUT_MS = 5000;
 /**
  * cgroup v1: one dir per mounted hierarchy, `<mount>/<parent>/<node>/task-<id>`. cpu and
  * cpuacct may be separate hierarchies (as on the test machines) or co-mounted; each distinct
- * mount gets one dir. Returns null with a reason when the parent dirs cannot be made.
+ * mount gets one dir. Returns a reason instead when the parent dirs cannot be made.
  */
 export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDriver | { unavailable: string }> {
   const { mounts } = options;
@@ -49,11 +48,6 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
   }
   const memsw = mounts.memory === undefined ? false : await exists(join(mounts.memory, 'memory.memsw.limit_in_bytes'));
 
-  const dirOf = (controller: V1Controller, taskId: number): string | null => {
-    const mount = mounts[controller];
-    return mount === undefined ? null : join(baseOf(mount), taskCgroupName(taskId));
-  };
-
   return {
     kind: 'v1',
     description: `cgroup v1 (${Object.keys(mounts).join(', ')}) under ${options.parent}/${options.nodeName}`,
@@ -63,18 +57,23 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
       if (limits.memoryBytes !== null && mounts.memory === undefined) {
         throw cgroupUnavailable(limits, 'the memory controller is not mounted');
       }
-      const dirs = hierarchies.map((mount) => join(baseOf(mount), taskCgroupName(taskId)));
+      const controllers = controllersFor(limits);
+      const dirOf = (controller: V1Controller): string | null => {
+        const mount = mounts[controller];
+        return mount === undefined || !controllers.has(controller) ? null : join(baseOf(mount), taskCgroupName(taskId));
+      };
+      const dirs = [...new Set([...controllers].map(dirOf).filter((dir): dir is string => dir !== null))];
       try {
         await Promise.all(dirs.map(makeTaskDir));
-        await applyLimits(taskId, limits);
+        await applyLimits(limits, dirOf('cpu'), dirOf('memory'));
       } catch (error) {
         await Promise.all(dirs.map((dir) => removeCgroupDir(dir, async () => {}, 500)));
         throw cgroupUnavailable(limits, errorMessage(error), error);
       }
       return v1TaskCgroup(dirs, {
-        freezer: dirOf('freezer', taskId),
-        memory: dirOf('memory', taskId),
-        processes: dirOf('freezer', taskId) ?? dirOf('pids', taskId) ?? (dirs[0] as string),
+        freezer: dirOf('freezer'),
+        memory: dirOf('memory'),
+        processes: dirOf('freezer') ?? dirOf('pids') ?? dirs[0] ?? null,
       });
     },
 
@@ -83,18 +82,23 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
     },
   };
 
-  async function applyLimits(taskId: number, limits: CgroupLimits): Promise<void> {
+  /**
+   * The hierarchies a task joins. Every cgroup costs a mkdir and an rmdir per task, so only
+   * those that do something: cpuacct (usage) and freezer (pause, and the list of processes to
+   * kill) always, cpu and memory when limited, pids only where there is no freezer to list them.
+   */
+  function controllersFor(limits: CgroupLimits): Set<V1Controller> {
+    const controllers = new Set<V1Controller>(['cpuacct', 'freezer']);
+    if (limits.cores > 0) controllers.add('cpu');
+    if (limits.memoryBytes !== null) controllers.add('memory');
+    if (mounts.freezer === undefined) controllers.add('pids');
+    return controllers;
+  }
+
+  async function applyLimits(limits: CgroupLimits, cpu: string | null, memory: string | null): Promise<void> {
     const writes: Promise<void>[] = [];
-    const cpu = dirOf('cpu', taskId);
-    if (limits.cores > 0 && cpu !== null) {
-      writes.push(
-        (async () => {
-          await writeControl(cpu, 'cpu.cfs_period_us', String(CPU_PERIOD_US));
-          await writeControl(cpu, 'cpu.cfs_quota_us', String(cpuQuotaMicros(limits.cores)));
-        })(),
-      );
-    }
-    const memory = dirOf('memory', taskId);
+    // cpu.cfs_period_us starts at 100000 (CPU_PERIOD_US) in every new cgroup; only the quota is written.
+    if (limits.cores > 0 && cpu !== null) writes.push(writeControl(cpu, 'cpu.cfs_quota_us', String(cpuQuotaMicros(limits.cores))));
     if (limits.memoryBytes !== null && memory !== null) {
       const bytes = String(limits.memoryBytes);
       writes.push(
@@ -130,7 +134,10 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function v1TaskCgroup(dirs: string[], roles: { freezer: string | null; memory: string | null; processes: string }): TaskCgroup {
+function v1TaskCgroup(
+  dirs: string[],
+  roles: { freezer: string | null; memory: string | null; processes: string | null },
+): TaskCgroup {
   const { freezer, memory } = roles;
   const thaw = async (): Promise<boolean> => {
     if (freezer === null) return false;
@@ -158,7 +165,7 @@ function v1TaskCgroup(dirs: string[], roles: { freezer: string | null; memory: s
       return true;
     },
     thaw,
-    killAll: () => killIn(roles.processes),
+    killAll: () => (roles.processes === null ? Promise.resolve() : killIn(roles.processes)),
 
     async oomKilled(signal) {
       if (memory === null) return false;
