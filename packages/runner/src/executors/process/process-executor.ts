@@ -15,7 +15,6 @@ import type { TaskRecord } from '../../state/task-record.js';
 import type { TaskTable } from '../../state/task-table.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errno.js';
-import { closeFd, openForWrite } from '../../util/fd.js';
 import { cachedFindExecutable, findExecutable } from '../../util/find-executable.js';
 import { createLimiter } from '../../util/limiter.js';
 import { sleep } from '../../util/sleep.js';
@@ -23,7 +22,8 @@ import type { CgroupDriver, TaskCgroup } from './cgroups/task-cgroup.js';
 import { classifyExit, type FinalOutcome } from './exit-status.js';
 import { buildLaunchArgv } from './launch-argv.js';
 import { preflight, type PreflightContext } from './preflight.js';
-import { nodeSpawner, type ProcessExit, type Spawner } from './spawner.js';
+import { createHelperSpawner } from './spawn-helper.js';
+import type { ProcessExit, Spawner } from './spawner.js';
 import { buildTaskEnv, taskDataDir, taskLocalTempDir, type BaseEnv } from './task-env.js';
 
 export interface ProcessExecutorOptions {
@@ -91,7 +91,7 @@ const LAUNCH_SLOTS = 4;
 
 export function createProcessExecutor(options: ProcessExecutorOptions): ProcessExecutor {
   const { logger, table, cgroups } = options;
-  const spawner = options.spawner ?? nodeSpawner;
+  const spawner = options.spawner ?? createHelperSpawner(logger);
   const clock = options.clock ?? systemClock;
   const live = new Map<number, LiveTask>();
   const dataDir = taskDataDir(options.sharedDir);
@@ -187,7 +187,6 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     const workdir = spec.workdir ?? dataDir;
     const env = buildTaskEnv(spec, options.baseEnv, options);
     const logDir = join(logsDir, String(spec.id));
-    const files: number[] = [];
     let cgroup: TaskCgroup | null = null;
     try {
       const [tools] = await Promise.all([
@@ -197,21 +196,16 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       ]);
       const argv = buildLaunchArgv(spec, tools);
       if (task.killRequested) throw new Error('killed before start');
-      // Settled, not all: when one part fails the others must still be closed or removed.
-      const [made, stdout, stderr] = await Promise.allSettled([
-        cgroups.create(spec.id, { cores: spec.cores, memoryBytes: spec.memoryBytes }),
-        openForWrite(join(logDir, logFileName('stdout'))),
-        openForWrite(join(logDir, logFileName('stderr'))),
-      ]);
-      for (const file of [stdout, stderr]) if (file.status === 'fulfilled') files.push(file.value);
-      if (made.status === 'fulfilled') cgroup = task.cgroup = made.value;
-      const command = settledValue(made).launch(argv, env);
-      const [stdoutFd, stderrFd] = [settledValue(stdout), settledValue(stderr)];
-      const child = await spawner.spawn({ ...command, cwd: workdir, stdoutFd, stderrFd });
+      cgroup = task.cgroup = await cgroups.create(spec.id, { cores: spec.cores, memoryBytes: spec.memoryBytes });
+      const child = await spawner.spawn({
+        ...cgroup.launch(argv, env),
+        cwd: workdir,
+        stdoutPath: join(logDir, logFileName('stdout')),
+        stderrPath: join(logDir, logFileName('stderr')),
+      });
       task.pid = child.pid;
       task.startedAt = clock.now();
       task.status = 'running';
-      void closeAll(files);
       emit(task, 'running', {}, task.startedAt);
       persist(task, 'running');
       track(
@@ -221,7 +215,6 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       // A kill that arrived while the process was being spawned.
       if (task.killRequested) await killProcesses(task);
     } catch (error) {
-      await closeAll(files);
       if (cgroup !== null) await cgroup.remove().catch(() => {});
       if (task.killRequested) {
         finish(task, { status: 'killed', exitCode: null, message: 'killed before it started', errorCode: null });
@@ -244,16 +237,25 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     let oomKilled = false;
     try {
       if (cgroup !== null) oomKilled = await cgroup.oomKilled(exit.signal);
-      // The task is over: whatever it left running goes too. The cgroup names those processes
-      // exactly; the process group is the fallback where there is no cgroup (its leader is
-      // reaped by now, so its pid could in theory be reused).
-      if (cgroup === null || cgroup.kind === 'none') signalGroup(task.pid, 'SIGKILL');
-      else await cgroup.killAll();
     } catch (error) {
-      logger.warn(`cleaning up after task ${task.spec.id}: ${errorMessage(error)}`);
+      logger.warn(`reading the OOM count of task ${task.spec.id}: ${errorMessage(error)}`);
     }
-    finish(task, classifyExit({ ...exit, oomKilled, killRequested: task.killRequested, memoryBytes: task.spec.memoryBytes }));
+    finish(
+      task,
+      exit.lost
+        ? {
+            status: 'failed',
+            exitCode: null,
+            message: `node ${options.nodeName} lost track of the task's process; it was killed`,
+            errorCode: 'KAWA_ERR_INTERNAL',
+          }
+        : classifyExit({ ...exit, oomKilled, killRequested: task.killRequested, memoryBytes: task.spec.memoryBytes }),
+    );
     try {
+      // The task is over: whatever it left running goes too. Removing the cgroup kills what is
+      // still in it (rmdir fails while it holds processes). Without a cgroup the process group
+      // is the fallback (its leader is reaped by now, so in theory its pid could be reused).
+      if (cgroup === null || cgroup.kind === 'none' || exit.lost === true) signalGroup(task.pid, 'SIGKILL');
       await cgroup?.remove();
       // The scratch dir goes only when the task left nothing in it.
       await rmdir(taskLocalTempDir(options.localTempDir, task.spec.id)).catch(() => {});
@@ -410,6 +412,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
         write();
       }
       await Promise.all([cgroups.cleanup().catch(() => {}), ...writes]);
+      await spawner.close();
     },
   };
 }
@@ -422,13 +425,4 @@ function signalGroup(pgid: number | null, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: the group is gone.
   }
-}
-
-function settledValue<T>(result: PromiseSettledResult<T>): T {
-  if (result.status === 'rejected') throw result.reason;
-  return result.value;
-}
-
-async function closeAll(files: number[]): Promise<void> {
-  await Promise.all(files.splice(0).map(closeFd));
 }

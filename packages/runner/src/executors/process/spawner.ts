@@ -1,18 +1,21 @@
 import { spawn } from 'node:child_process';
+import { closeFd, openForWrite } from '../../util/fd.js';
 
 export interface SpawnRequest {
   file: string;
   args: readonly string[];
   env: Record<string, string>;
   cwd: string;
-  /** Open file descriptors the child gets as stdout and stderr. */
-  stdoutFd: number;
-  stderrFd: number;
+  /** Files the child's stdout and stderr go to, created or truncated. */
+  stdoutPath: string;
+  stderrPath: string;
 }
 
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** The exit was not observed: whatever watched the process is gone. */
+  lost?: boolean;
 }
 
 export interface SpawnedProcess {
@@ -24,32 +27,47 @@ export interface SpawnedProcess {
 export interface Spawner {
   /** Resolves once the process exists; rejects with the system error (ENOENT, EACCES, …) otherwise. */
   spawn(request: SpawnRequest): Promise<SpawnedProcess>;
+  close(): Promise<void>;
 }
 
 /**
- * Spawns each task in its own session (detached), so its process group is its pid and can be
- * signalled as a whole, with stdin closed and stdout/stderr on the given fds: no pipes
- * through the runner.
+ * Spawns from the runner's own thread. Each task runs in its own session (detached), so its
+ * process group is its pid and can be signalled as a whole, with stdin closed and stdout and
+ * stderr opened straight onto the log files: no pipes through the runner.
  */
 export const nodeSpawner: Spawner = {
-  spawn(request) {
-    return new Promise((resolve, reject) => {
-      const child = spawn(request.file, request.args, {
-        cwd: request.cwd,
-        env: request.env,
-        detached: true,
-        stdio: ['ignore', request.stdoutFd, request.stderrFd],
+  async spawn(request) {
+    const fds = await Promise.allSettled([openForWrite(request.stdoutPath), openForWrite(request.stderrPath)]);
+    try {
+      const [stdout, stderr] = fds.map((fd) => {
+        if (fd.status === 'rejected') throw fd.reason;
+        return fd.value;
       });
-      const exited = new Promise<ProcessExit>((resolveExit) => {
-        child.once('exit', (code, signal) => resolveExit({ code, signal }));
-      });
-      if (child.pid === undefined) {
-        child.once('error', reject);
-        return;
-      }
-      // Later errors (a failed kill) must not crash the runner; exit still arrives.
-      child.on('error', () => {});
-      resolve({ pid: child.pid, exited });
-    });
+      return await spawnWithFds(request, stdout as number, stderr as number);
+    } finally {
+      await Promise.all(fds.flatMap((fd) => (fd.status === 'fulfilled' ? [closeFd(fd.value)] : [])));
+    }
   },
+  close: () => Promise.resolve(),
 };
+
+function spawnWithFds(request: SpawnRequest, stdout: number, stderr: number): Promise<SpawnedProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(request.file, request.args, {
+      cwd: request.cwd,
+      env: request.env,
+      detached: true,
+      stdio: ['ignore', stdout, stderr],
+    });
+    const exited = new Promise<ProcessExit>((resolveExit) => {
+      child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    });
+    if (child.pid === undefined) {
+      child.once('error', reject);
+      return;
+    }
+    // Later errors (a failed kill) must not crash the runner; exit still arrives.
+    child.on('error', () => {});
+    resolve({ pid: child.pid, exited });
+  });
+}

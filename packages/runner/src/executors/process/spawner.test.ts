@@ -1,0 +1,84 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.js';
+import { createHelperSpawner } from './spawn-helper.js';
+import { nodeSpawner, type Spawner, type SpawnRequest } from './spawner.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kawa-spawn-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const request = (args: string[], overrides: Partial<SpawnRequest> = {}): SpawnRequest => ({
+  file: args[0] as string,
+  args: args.slice(1),
+  env: { PATH: '/usr/bin:/bin' },
+  cwd: dir,
+  stdoutPath: join(dir, 'out.log'),
+  stderrPath: join(dir, 'err.log'),
+  ...overrides,
+});
+
+const spawners: [string, () => Spawner][] = [
+  ['in process', () => nodeSpawner],
+  ['through the helper', () => createHelperSpawner(createLogger('silent'))],
+];
+
+describe.each(spawners)('spawning %s', (_name, make) => {
+  let spawner: Spawner;
+  beforeAll(() => {
+    spawner = make();
+  });
+  afterAll(async () => {
+    await spawner.close();
+  });
+
+  it('writes stdout and stderr to the files and reports the exit', async () => {
+    const child = await spawner.spawn(request(['sh', '-c', 'echo "out $0"; echo err >&2; exit 3']));
+    expect(child.pid).toBeGreaterThan(0);
+    expect(await child.exited).toEqual({ code: 3, signal: null });
+    expect(await readFile(join(dir, 'out.log'), 'utf8')).toBe('out sh\n');
+    expect(await readFile(join(dir, 'err.log'), 'utf8')).toBe('err\n');
+  });
+
+  it('runs the child in its own session and reports signals', async () => {
+    const out = join(dir, 'session.log');
+    const child = await spawner.spawn(request(['sh', '-c', 'cut -d" " -f6 /proc/self/stat; exec sleep 30'], { stdoutPath: out }));
+    for (let attempt = 0; attempt < 200 && (await readFile(out, 'utf8')) === ''; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(Number(await readFile(out, 'utf8'))).toBe(child.pid);
+    process.kill(-child.pid, 'SIGTERM');
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('rejects with the system error when the program or the workdir is missing', async () => {
+    await expect(spawner.spawn(request(['/no/such/program']))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(spawner.spawn(request(['true'], { cwd: '/no/such/dir' }))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(spawner.spawn(request(['true'], { stdoutPath: '/no/such/dir/out.log' }))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('the spawn helper', () => {
+  it('reports in-flight tasks as lost when it dies', async () => {
+    const spawner = createHelperSpawner(createLogger('silent'));
+    const child = await spawner.spawn(request(['sleep', '30']));
+    try {
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const helperPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      process.kill(helperPid, 'SIGKILL');
+      expect(await child.exited).toEqual({ code: null, signal: null, lost: true });
+      // A new helper takes over for the next task.
+      const next = await spawner.spawn(request(['true']));
+      expect(await next.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      process.kill(child.pid, 'SIGKILL');
+      await spawner.close();
+    }
+  });
+});
