@@ -15,7 +15,8 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
   const at =
     (messageLevel: Exclude<LogLevel, 'silent'>) =>
     (message: string): void => {
-      if (rank[messageLevel] <= rank[level]) write(`${new Date().toISOString()} kawa-runner ${messageLevel}: ${message}\n`);
+      if (rank[messageLevel] <= rank[level])
+        write(`${new Date().toISOString()} kawa-runner ${messageLevel}: ${message}\n`);
     };
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }

@@ -22,7 +22,9 @@ afterEach(async () => {
   runner = host = root = null;
 });
 
-async function setup(configOverrides: Partial<RunnerConfig> = {}): Promise<{ host: FakeHost; config: RunnerConfig; url: string }> {
+async function setup(
+  configOverrides: Partial<RunnerConfig> = {},
+): Promise<{ host: FakeHost; config: RunnerConfig; url: string }> {
   root = await mkdtemp(join(tmpdir(), 'kawa-runner-'));
   host = new FakeHost();
   const url = await host.listen();
@@ -40,7 +42,9 @@ async function setup(configOverrides: Partial<RunnerConfig> = {}): Promise<{ hos
   return { host, config, url };
 }
 
-async function start(configOverrides: Partial<RunnerConfig> = {}): Promise<{ host: FakeHost; config: RunnerConfig; runner: RunningRunner }> {
+async function start(
+  configOverrides: Partial<RunnerConfig> = {},
+): Promise<{ host: FakeHost; config: RunnerConfig; runner: RunningRunner }> {
   const { host, config } = await setup(configOverrides);
   runner = await startRunnerWith({ config, logLevel: 'silent' }, {});
   await runner.connected;
@@ -49,7 +53,10 @@ async function start(configOverrides: Partial<RunnerConfig> = {}): Promise<{ hos
 
 const taskStart = (task: TaskSpec) => ({ type: 'task-start' as const, task });
 const statusesOf = (h: FakeHost, taskId: number): string[] =>
-  h.of('task-event').filter((frame) => frame.taskId === taskId).map((frame) => frame.status);
+  h
+    .of('task-event')
+    .filter((frame) => frame.taskId === taskId)
+    .map((frame) => frame.status);
 
 describe.skipIf(!isRoot)('runner', () => {
   it('says hello with its resources and runs a task to completion', async () => {
@@ -73,7 +80,11 @@ describe.skipIf(!isRoot)('runner', () => {
     const { host } = await start();
     host.send(taskStart(taskSpec(2, ['true'], { container: 'pytorch' })));
     await waitFor(() => host.of('task-event').length === 1, 'the failure');
-    expect(host.of('task-event')[0]).toMatchObject({ taskId: 2, status: 'failed', errorCode: 'KAWA_ERR_NOT_IMPLEMENTED' });
+    expect(host.of('task-event')[0]).toMatchObject({
+      taskId: 2,
+      status: 'failed',
+      errorCode: 'KAWA_ERR_NOT_IMPLEMENTED',
+    });
   });
 
   it('sends the paused and running events before the command results', async () => {
@@ -132,7 +143,9 @@ describe.skipIf(!isRoot)('runner', () => {
   it('reads the join token from its file, and refuses to start without one', async () => {
     const { config } = await setup({ join_token: '' });
     const file = join(root as string, 'join-token');
-    await expect(startRunnerWith({ config: { ...config, join_token_file: file }, logLevel: 'silent' }, {})).rejects.toMatchObject({
+    await expect(
+      startRunnerWith({ config: { ...config, join_token_file: file }, logLevel: 'silent' }, {}),
+    ).rejects.toMatchObject({
       code: 'KAWA_ERR_CONFIG',
       message: expect.stringMatching(/cannot read the join token file/) as unknown,
     });

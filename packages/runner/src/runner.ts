@@ -39,7 +39,10 @@ export interface StartRunnerOptions {
 
 export interface RunningRunner {
   name: string;
-  /** Resolves once the host has answered hello with welcome. */
+  /**
+   * Resolves once the host has answered hello with welcome; rejects (KAWA_ERR_RUNNER_UNAVAILABLE)
+   * if the runner is closed before that. Later drops reconnect on their own.
+   */
   connected: Promise<void>;
   /** Stops the link, kills the runner's live tasks (reported killed while connected) and removes their cgroups. */
   close(): Promise<void>;
@@ -80,10 +83,17 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   await prepareDirs(config);
 
   const nvidiaSmi = await findExecutable('nvidia-smi', baseEnv.PATH, '/');
-  const probe = await createSystemProbe({ roots, hostname: hostname(), nvidiaSmiPath: 'path' in nvidiaSmi ? nvidiaSmi.path : null, run });
+  const probe = await createSystemProbe({
+    roots,
+    hostname: hostname(),
+    nvidiaSmiPath: 'path' in nvidiaSmi ? nvidiaSmi.path : null,
+    run,
+  });
   const resources = await probe.resources();
   const table = await openTaskTable(config.state_dir);
-  const leftovers = await table.list((file, reason) => logger.warn(`ignoring unreadable task record ${file}: ${reason}`));
+  const leftovers = await table.list((file, reason) =>
+    logger.warn(`ignoring unreadable task record ${file}: ${reason}`),
+  );
   if (leftovers.length > 0) {
     logger.warn(
       `${leftovers.length} task record(s) from a previous run are in ${table.dir}; adopting them is not built yet, ` +
@@ -101,7 +111,9 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
       run,
       logger,
     }));
-  logger.info(`node ${name}: ${resources.cores} cores, ${resources.numa.length} NUMA zone(s), ${resources.gpus.length} GPU(s); tasks use ${cgroups.description}`);
+  logger.info(
+    `node ${name}: ${resources.cores} cores, ${resources.numa.length} NUMA zone(s), ${resources.gpus.length} GPU(s); tasks use ${cgroups.description}`,
+  );
 
   const reports = new PendingReports();
   // The link is made below; events only flow once it exists (tasks arrive through it).
@@ -115,7 +127,9 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
       },
       onDropped: () => {
         reports.dropped(frame);
-        logger.warn(`dropped the ${frame.status} event of task ${frame.taskId}: too many events queued while disconnected`);
+        logger.warn(
+          `dropped the ${frame.status} event of task ${frame.taskId}: too many events queued while disconnected`,
+        );
       },
     });
   };
@@ -225,9 +239,13 @@ async function prepareDirs(config: RunnerConfig): Promise<void> {
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
-      throw new KawaError('KAWA_ERR_CONFIG', `cannot create ${dir}: ${errorMessage(error)}; check the runner's state, shared and temp dirs`, {
-        cause: error,
-      });
+      throw new KawaError(
+        'KAWA_ERR_CONFIG',
+        `cannot create ${dir}: ${errorMessage(error)}; check the runner's state, shared and temp dirs`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -10,7 +10,13 @@ import { runnerLinkUrl } from './link-url.js';
 import { Outbox } from './outbox.js';
 
 const usage: NodeUsage = { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, temperatures: [], gpus: [] };
-const resources = { hostname: 'box', cores: 2, memoryBytes: 1000, numa: [{ id: 0, cpus: [0, 1], memoryBytes: 1000 }], gpus: [] };
+const resources = {
+  hostname: 'box',
+  cores: 2,
+  memoryBytes: 1000,
+  numa: [{ id: 0, cpus: [0, 1], memoryBytes: 1000 }],
+  gpus: [],
+};
 
 const event = (taskId: number, status: TaskEventFrame['status']): TaskEventFrame => ({
   type: 'task-event',
@@ -93,7 +99,13 @@ describe('host link', () => {
     expect(link.isConnected()).toBe(true);
     expect(host.authorizations).toEqual(['Bearer join-secret']);
     const hello = HelloFrameSchema.parse(host.frames[0]);
-    expect(hello).toEqual({ type: 'hello', name: 'node-a', version: '1', resources, liveTasks: [{ taskId: 3, status: 'running' }] });
+    expect(hello).toEqual({
+      type: 'hello',
+      name: 'node-a',
+      version: '1',
+      resources,
+      liveTasks: [{ taskId: 3, status: 'running' }],
+    });
     await waitFor(() => host.of('heartbeat').length >= 2, 'two heartbeats');
     expect(host.of('heartbeat')[0]?.usage).toEqual(usage);
   });

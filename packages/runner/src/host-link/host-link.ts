@@ -234,7 +234,9 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     ws.on('unexpected-response', (_request, response) => {
       const status = response.statusCode ?? 0;
       if (status === 401 || status === 403) {
-        logger.error(`the host refused the join token (HTTP ${status}); check runner.join_token or runner.join_token_file`);
+        logger.error(
+          `the host refused the join token (HTTP ${status}); check runner.join_token or runner.join_token_file`,
+        );
         nextDelayMs = options.reconnectMaxDelayMs;
       } else if (!quietFailures) {
         logger.warn(`the host answered the runner link with HTTP ${status}`);
@@ -288,7 +290,8 @@ export function createHostLink(options: HostLinkOptions): HostLink {
       if (reconnectTimer !== null) clearTimeout(reconnectTimer);
       if (heartbeatTimer !== null) clearInterval(heartbeatTimer);
       reconnectTimer = heartbeatTimer = null;
-      if (!wasConnected) failConnected(new KawaError('KAWA_ERR_RUNNER_UNAVAILABLE', 'the runner stopped before the host welcomed it'));
+      if (!wasConnected)
+        failConnected(new KawaError('KAWA_ERR_RUNNER_UNAVAILABLE', 'the runner stopped before the host welcomed it'));
       const ws = socket;
       if (ws === null || ws.readyState === WebSocket.CLOSED) return;
       await new Promise<void>((resolve) => {

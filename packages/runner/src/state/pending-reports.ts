@@ -28,7 +28,11 @@ export class PendingReports {
     if (frame.status === 'running' || frame.status === 'paused') {
       this.lastLive.set(frame.taskId, frame.status);
     } else if (isFinalStatus(frame.status)) {
-      this.finals.set(frame.taskId, { status: frame.status, lastLive: this.lastLive.get(frame.taskId) ?? null, dropped: false });
+      this.finals.set(frame.taskId, {
+        status: frame.status,
+        lastLive: this.lastLive.get(frame.taskId) ?? null,
+        dropped: false,
+      });
       this.lastLive.delete(frame.taskId);
     }
   }

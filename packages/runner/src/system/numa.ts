@@ -22,7 +22,10 @@ export function parseCpuList(text: string): number[] {
  * NUMA zones from /sys/devices/system/node/node<N>/{cpulist,meminfo}. Machines (or
  * containers) without that dir get one zone holding every cpu and all memory.
  */
-export async function readNumaZones(sysRoot: string, fallback: { cores: number; memoryBytes: number }): Promise<NumaZone[]> {
+export async function readNumaZones(
+  sysRoot: string,
+  fallback: { cores: number; memoryBytes: number },
+): Promise<NumaZone[]> {
   const nodeDir = join(sysRoot, 'devices/system/node');
   let entries: string[];
   try {

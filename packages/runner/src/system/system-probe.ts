@@ -30,10 +30,19 @@ export async function createSystemProbe(options: SystemProbeOptions): Promise<Sy
   return {
     async resources() {
       const cores = (options.cores ?? countCores)();
-      const [memory, gpus] = await Promise.all([readMemory(roots.procRoot), queryGpus(options.nvidiaSmiPath, options.run)]);
+      const [memory, gpus] = await Promise.all([
+        readMemory(roots.procRoot),
+        queryGpus(options.nvidiaSmiPath, options.run),
+      ]);
       const memoryBytes = memory?.totalBytes ?? 0;
       const numa = await readNumaZones(roots.sysRoot, { cores, memoryBytes });
-      return { hostname: options.hostname.slice(0, 255), cores, memoryBytes, numa, gpus: gpus.map((sample) => sample.gpu) };
+      return {
+        hostname: options.hostname.slice(0, 255),
+        cores,
+        memoryBytes,
+        numa,
+        gpus: gpus.map((sample) => sample.gpu),
+      };
     },
 
     async usage() {

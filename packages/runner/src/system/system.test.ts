@@ -38,7 +38,10 @@ describe('memory', () => {
   });
 
   it('reports used as MemTotal - MemAvailable, falling back to MemFree', async () => {
-    expect(await readMemory(twoSocket.procRoot)).toEqual({ totalBytes: 65_536_000 * 1024, usedBytes: 16_384_000 * 1024 });
+    expect(await readMemory(twoSocket.procRoot)).toEqual({
+      totalBytes: 65_536_000 * 1024,
+      usedBytes: 16_384_000 * 1024,
+    });
     expect(await readMemory(bare.procRoot)).toEqual({ totalBytes: 2_048_000 * 1024, usedBytes: 1_024_000 * 1024 });
     expect(await readMemory('/nonexistent')).toBeNull();
   });
@@ -60,7 +63,9 @@ describe('numa', () => {
   });
 
   it('falls back to one zone with every cpu', async () => {
-    expect(await readNumaZones(bare.sysRoot, { cores: 3, memoryBytes: 42 })).toEqual([{ id: 0, cpus: [0, 1, 2], memoryBytes: 42 }]);
+    expect(await readNumaZones(bare.sysRoot, { cores: 3, memoryBytes: 42 })).toEqual([
+      { id: 0, cpus: [0, 1, 2], memoryBytes: 42 },
+    ]);
   });
 });
 
@@ -69,12 +74,22 @@ describe('gpu', () => {
     const samples = parseNvidiaSmi(await recordedSmi());
     expect(samples).toHaveLength(4);
     expect(samples[0]).toEqual({
-      gpu: { index: 0, name: 'NVIDIA A100-SXM4-40GB', uuid: 'GPU-6b4c1e6e-3f1a-2d7b-9c4e-1a2b3c4d5e6f', memoryTotalBytes: 40_960 * MIB },
+      gpu: {
+        index: 0,
+        name: 'NVIDIA A100-SXM4-40GB',
+        uuid: 'GPU-6b4c1e6e-3f1a-2d7b-9c4e-1a2b3c4d5e6f',
+        memoryTotalBytes: 40_960 * MIB,
+      },
       usage: { index: 0, memoryUsedBytes: 1234 * MIB, utilizationPercent: 87, temperatureCelsius: 61 },
     });
     expect(samples[2]?.gpu.name).toBe('NVIDIA GeForce RTX 3090');
     // Fields a GPU does not support come back as null, not as errors.
-    expect(samples[3]?.usage).toEqual({ index: 3, memoryUsedBytes: null, utilizationPercent: null, temperatureCelsius: null });
+    expect(samples[3]?.usage).toEqual({
+      index: 3,
+      memoryUsedBytes: null,
+      utilizationPercent: null,
+      temperatureCelsius: null,
+    });
   });
 
   it('skips malformed lines', () => {
@@ -139,7 +154,12 @@ describe('system probe', () => {
     expect(usage.cpuPercent).toBe(25);
     expect(usage.memoryUsedBytes).toBe(16_384_000 * 1024);
     expect(usage.temperatures).toHaveLength(5);
-    expect(usage.gpus[2]).toEqual({ index: 2, memoryUsedBytes: 23_001 * MIB, utilizationPercent: 100, temperatureCelsius: 79 });
+    expect(usage.gpus[2]).toEqual({
+      index: 2,
+      memoryUsedBytes: 23_001 * MIB,
+      utilizationPercent: 100,
+      temperatureCelsius: 79,
+    });
   });
 
   it('works on the real machine', async () => {

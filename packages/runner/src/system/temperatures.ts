@@ -43,7 +43,10 @@ async function readHwmon(sysRoot: string): Promise<Temperature[]> {
   const perChip = await Promise.all(
     chips.map(async (chip) => {
       const dir = join(root, chip);
-      const [name, inputs] = await Promise.all([readTextOrNull(join(dir, 'name')), listMatching(dir, /^temp\d+_input$/)]);
+      const [name, inputs] = await Promise.all([
+        readTextOrNull(join(dir, 'name')),
+        listMatching(dir, /^temp\d+_input$/),
+      ]);
       const chipName = name?.trim() || chip;
       const readings = await Promise.all(
         inputs.map(async (input) => {

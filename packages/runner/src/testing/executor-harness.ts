@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import type { TaskEventFrame, TaskSpec } from '@kawa/protocol';
 import type { CgroupDriver } from '../executors/process/cgroups/task-cgroup.js';
 import { detectCgroupDriver } from '../executors/process/cgroups/detect-driver.js';
-import { createProcessExecutor, type ProcessExecutor, type ProcessExecutorOptions } from '../executors/process/process-executor.js';
+import {
+  createProcessExecutor,
+  type ProcessExecutor,
+  type ProcessExecutorOptions,
+} from '../executors/process/process-executor.js';
 import { baseEnvFrom } from '../executors/process/task-env.js';
 import { createLogger } from '../logger.js';
 import { openTaskTable, type TaskTable } from '../state/task-table.js';

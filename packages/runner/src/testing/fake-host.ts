@@ -40,7 +40,8 @@ export class FakeHost {
     ws.on('message', (data: Buffer) => {
       const frame = RunnerFrameSchema.parse(JSON.parse(data.toString('utf8')));
       this.frames.push(frame);
-      if (frame.type === 'hello' && this.autoWelcome) ws.send(JSON.stringify({ type: 'welcome', heartbeatIntervalMs: 50 }));
+      if (frame.type === 'hello' && this.autoWelcome)
+        ws.send(JSON.stringify({ type: 'welcome', heartbeatIntervalMs: 50 }));
     });
   }
 

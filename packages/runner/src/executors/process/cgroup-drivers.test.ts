@@ -3,7 +3,12 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger.js';
-import { startExecutorHarness, taskSpec, TEST_CGROUP_PARENT, type ExecutorHarness } from '../../testing/executor-harness.js';
+import {
+  startExecutorHarness,
+  taskSpec,
+  TEST_CGROUP_PARENT,
+  type ExecutorHarness,
+} from '../../testing/executor-harness.js';
 import { waitFor } from '../../testing/wait-for.js';
 import { sleep } from '../../util/sleep.js';
 import { parseCgroupMounts } from './cgroups/cgroup-mounts.js';
@@ -77,7 +82,15 @@ describe('launch wrappers', () => {
       },
     });
     const cgroup = await driver.create(42, { cores: 0, memoryBytes: 1_000_000 });
-    expect(cgroup.launch(['true'], {}).args).toEqual(['--scope', '--quiet', '--unit=kawa-task-42', '--property=MemoryMax=1000000', '--property=MemorySwapMax=0', '--', 'true']);
+    expect(cgroup.launch(['true'], {}).args).toEqual([
+      '--scope',
+      '--quiet',
+      '--unit=kawa-task-42',
+      '--property=MemoryMax=1000000',
+      '--property=MemorySwapMax=0',
+      '--',
+      'true',
+    ]);
     expect(await cgroup.freeze()).toBe(true);
     expect(await cgroup.oomKilled('SIGKILL')).toBe(true);
     await cgroup.remove();
@@ -93,16 +106,21 @@ afterEach(async () => {
 
 describe.skipIf(!isRoot)('without cgroups', () => {
   it('fails limited tasks with an actionable KAWA_ERR_CGROUP_UNAVAILABLE and runs unlimited ones', async () => {
-    const h = (harness = await startExecutorHarness({ cgroups: createNoCgroupDriver('cannot create /sys/fs/cgroup/cpu/kawa: EACCES') }));
+    const h = (harness = await startExecutorHarness({
+      cgroups: createNoCgroupDriver('cannot create /sys/fs/cgroup/cpu/kawa: EACCES'),
+    }));
     h.executor.start(taskSpec(1, ['true'], { cores: 1 }));
     const failed = await h.event(1, ['failed']);
     expect(failed.errorCode).toBe('KAWA_ERR_CGROUP_UNAVAILABLE');
     expect(failed.message).toMatch(/EACCES.*--cores 0/);
 
     await mkdir(join(h.root, 'work'));
-    h.executor.start(taskSpec(2, ['sh', '-c', 'while :; do echo x >> counter; sleep 0.02; done'], { workdir: join(h.root, 'work') }));
+    h.executor.start(
+      taskSpec(2, ['sh', '-c', 'while :; do echo x >> counter; sleep 0.02; done'], { workdir: join(h.root, 'work') }),
+    );
     await h.event(2, ['running']);
-    const size = async (): Promise<number> => (await stat(join(h.root, 'work/counter')).catch(() => ({ size: 0 }))).size;
+    const size = async (): Promise<number> =>
+      (await stat(join(h.root, 'work/counter')).catch(() => ({ size: 0 }))).size;
     await waitFor(async () => (await size()) > 4, 'the counter to grow');
     expect(await h.executor.control(2, 'pause')).toEqual({ ok: true });
     const stopped = await size();
@@ -127,7 +145,10 @@ describe.skipIf(!isRoot || !hasHybridV2)('cgroup v2 (the hybrid unified mount, w
     await h.event(2, ['running']);
     const dir = join(hybridV2, TEST_CGROUP_PARENT, nodeName, 'task-2');
     // "running" is reported once spawned; the wrapper joins the cgroup a moment later.
-    await waitFor(async () => (await readFile(join(dir, 'cgroup.procs'), 'utf8')).trim() !== '', 'the task to join its cgroup');
+    await waitFor(
+      async () => (await readFile(join(dir, 'cgroup.procs'), 'utf8')).trim() !== '',
+      'the task to join its cgroup',
+    );
     expect(await h.executor.control(2, 'pause')).toEqual({ ok: true });
     expect(await readFile(join(dir, 'cgroup.events'), 'utf8')).toMatch(/^frozen 1$/m);
     expect(await h.executor.control(2, 'resume')).toEqual({ ok: true });

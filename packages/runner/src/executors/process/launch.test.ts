@@ -33,12 +33,20 @@ describe('launch argv', () => {
 
 describe('task env', () => {
   it('keeps only PATH, HOME and LANG of the runner', () => {
-    expect(baseEnvFrom({ PATH: '/x', HOME: '/root', LANG: 'C.UTF-8', SECRET: 'no' })).toEqual({ PATH: '/x', HOME: '/root', LANG: 'C.UTF-8' });
+    expect(baseEnvFrom({ PATH: '/x', HOME: '/root', LANG: 'C.UTF-8', SECRET: 'no' })).toEqual({
+      PATH: '/x',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+    });
     expect(baseEnvFrom({})).toEqual({ PATH: DEFAULT_PATH });
   });
 
   it('lets Kawa variables win over the user', () => {
-    const env = buildTaskEnv(taskSpec(3, ['true'], { env: { KAWA_TASK_ID: 'x', A: 'b' }, numa: 0 }), { PATH: '/bin' }, { sharedDir: '/s', localTempDir: '/t' });
+    const env = buildTaskEnv(
+      taskSpec(3, ['true'], { env: { KAWA_TASK_ID: 'x', A: 'b' }, numa: 0 }),
+      { PATH: '/bin' },
+      { sharedDir: '/s', localTempDir: '/t' },
+    );
     expect(env).toEqual({
       PATH: '/bin',
       A: 'b',
@@ -61,19 +69,33 @@ describe('exit classification', () => {
   });
 
   it('orders oom, killed, completed, failed', () => {
-    expect(classifyExit({ ...facts, code: 137, oomKilled: true, killRequested: true, memoryBytes: 50_000_000 })).toMatchObject({
+    expect(
+      classifyExit({ ...facts, code: 137, oomKilled: true, killRequested: true, memoryBytes: 50_000_000 }),
+    ).toMatchObject({
       status: 'oom',
       exitCode: 137,
       message: expect.stringMatching(/50\.0M/) as unknown,
     });
-    expect(classifyExit({ ...facts, code: null, signal: 'SIGKILL', killRequested: true })).toMatchObject({ status: 'killed', exitCode: 137 });
+    expect(classifyExit({ ...facts, code: null, signal: 'SIGKILL', killRequested: true })).toMatchObject({
+      status: 'killed',
+      exitCode: 137,
+    });
     expect(classifyExit(facts)).toMatchObject({ status: 'completed', exitCode: 0 });
     expect(classifyExit({ ...facts, code: 3 })).toMatchObject({ status: 'failed', exitCode: 3, errorCode: null });
-    expect(classifyExit({ ...facts, code: null, signal: 'SIGSEGV' })).toMatchObject({ status: 'failed', message: 'killed by signal SIGSEGV' });
+    expect(classifyExit({ ...facts, code: null, signal: 'SIGSEGV' })).toMatchObject({
+      status: 'failed',
+      message: 'killed by signal SIGSEGV',
+    });
   });
 
   it('maps the shell codes for "cannot execute" and "not found" to KAWA_ERR_SPAWN_FAILED', () => {
-    expect(classifyExit({ ...facts, code: 127 })).toMatchObject({ status: 'failed', errorCode: 'KAWA_ERR_SPAWN_FAILED' });
-    expect(classifyExit({ ...facts, code: 126 })).toMatchObject({ status: 'failed', errorCode: 'KAWA_ERR_SPAWN_FAILED' });
+    expect(classifyExit({ ...facts, code: 127 })).toMatchObject({
+      status: 'failed',
+      errorCode: 'KAWA_ERR_SPAWN_FAILED',
+    });
+    expect(classifyExit({ ...facts, code: 126 })).toMatchObject({
+      status: 'failed',
+      errorCode: 'KAWA_ERR_SPAWN_FAILED',
+    });
   });
 });

@@ -19,7 +19,12 @@ export interface PreflightContext {
  * workdir would only show up as an exit code, so they are caught here with a clear message.
  * Returns the resolved helper tools; throws KawaError for expected failures.
  */
-export async function preflight(spec: TaskSpec, workdir: string, searchPath: string, context: PreflightContext): Promise<LaunchTools> {
+export async function preflight(
+  spec: TaskSpec,
+  workdir: string,
+  searchPath: string,
+  context: PreflightContext,
+): Promise<LaunchTools> {
   const [workdirError, commandError, tools] = await Promise.all([
     checkWorkdir(workdir, context.nodeName),
     checkCommand(spec.command[0] as string, searchPath, workdir, context),
@@ -33,7 +38,10 @@ export async function preflight(spec: TaskSpec, workdir: string, searchPath: str
 async function checkWorkdir(workdir: string, nodeName: string): Promise<KawaError | null> {
   try {
     if ((await stat(workdir)).isDirectory()) return null;
-    return new KawaError('KAWA_ERR_SPAWN_FAILED', `the working directory ${workdir} on node ${nodeName} is not a directory`);
+    return new KawaError(
+      'KAWA_ERR_SPAWN_FAILED',
+      `the working directory ${workdir} on node ${nodeName} is not a directory`,
+    );
   } catch {
     return new KawaError(
       'KAWA_ERR_SPAWN_FAILED',
@@ -42,7 +50,12 @@ async function checkWorkdir(workdir: string, nodeName: string): Promise<KawaErro
   }
 }
 
-async function checkCommand(command: string, searchPath: string, workdir: string, context: PreflightContext): Promise<KawaError | null> {
+async function checkCommand(
+  command: string,
+  searchPath: string,
+  workdir: string,
+  context: PreflightContext,
+): Promise<KawaError | null> {
   const { nodeName } = context;
   const found = await context.findCommand(command, searchPath, workdir);
   if ('path' in found) return null;
@@ -55,7 +68,10 @@ async function checkCommand(command: string, searchPath: string, workdir: string
           : `the command "${command}" was not found in PATH on node ${nodeName} (PATH=${searchPath}); install it or give its full path`,
       );
     case 'not-executable':
-      return new KawaError('KAWA_ERR_SPAWN_FAILED', `the command "${command}" on node ${nodeName} is not executable (permission denied)`);
+      return new KawaError(
+        'KAWA_ERR_SPAWN_FAILED',
+        `the command "${command}" on node ${nodeName} is not executable (permission denied)`,
+      );
     case 'is-directory':
       return new KawaError('KAWA_ERR_SPAWN_FAILED', `the command "${command}" on node ${nodeName} is a directory`);
   }

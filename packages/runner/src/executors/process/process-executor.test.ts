@@ -2,12 +2,18 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startExecutorHarness, taskSpec, TEST_CGROUP_PARENT, type ExecutorHarness } from '../../testing/executor-harness.js';
+import {
+  startExecutorHarness,
+  taskSpec,
+  TEST_CGROUP_PARENT,
+  type ExecutorHarness,
+} from '../../testing/executor-harness.js';
 import { waitFor } from '../../testing/wait-for.js';
 import { sleep } from '../../util/sleep.js';
 
 const isRoot = process.getuid?.() === 0;
-const hasV1 = existsSync('/sys/fs/cgroup/cpuacct/cpuacct.usage') && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+const hasV1 =
+  existsSync('/sys/fs/cgroup/cpuacct/cpuacct.usage') && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
 
 let harness: ExecutorHarness | null = null;
 afterEach(async () => {
@@ -38,7 +44,11 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
     expect(await logOf(h, 1, 'stderr')).toBe('err\n');
 
     h.executor.start(taskSpec(2, ['true'], { cores: 1 }));
-    expect(await h.event(2, ['completed', 'failed'])).toMatchObject({ status: 'completed', exitCode: 0, message: null });
+    expect(await h.event(2, ['completed', 'failed'])).toMatchObject({
+      status: 'completed',
+      exitCode: 0,
+      message: null,
+    });
   });
 
   it('fails a missing binary and a missing workdir with KAWA_ERR_SPAWN_FAILED, before running', async () => {
@@ -56,11 +66,18 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
 
   it('gives the task a clean env with the KAWA_* variables, in the shared data dir', async () => {
     const h = await start();
-    const spec = taskSpec(6, ['sh', '-c', 'env; echo "cwd=$(pwd)"'], { env: { FOO: 'bar baz', KAWA_TASK_ID: 'spoofed' }, gpus: [0, 2] });
+    const spec = taskSpec(6, ['sh', '-c', 'env; echo "cwd=$(pwd)"'], {
+      env: { FOO: 'bar baz', KAWA_TASK_ID: 'spoofed' },
+      gpus: [0, 2],
+    });
     h.executor.start(spec);
     await h.event(6, ['completed']);
     const lines = (await logOf(h, 6, 'stdout')).split('\n');
-    const env = new Map(lines.filter((line) => line.includes('=')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const env = new Map(
+      lines
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
     expect(env.get('FOO')).toBe('bar baz');
     expect(env.get('KAWA_TASK_ID')).toBe('6');
     expect(env.get('KAWA_BATCH_ID')).toBe(String(spec.batchId));
@@ -78,7 +95,10 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
     const h = await start();
     h.executor.start(taskSpec(7, ['sleep', '30'], { cores: 1 }));
     await h.event(7, ['running']);
-    const running = await waitFor(async () => (await h.table.list()).find((entry) => entry.status === 'running'), 'the running record');
+    const running = await waitFor(
+      async () => (await h.table.list()).find((entry) => entry.status === 'running'),
+      'the running record',
+    );
     expect(running).toMatchObject({ spec: { id: 7 }, cgroupDriver: 'v1' });
     expect(running.pid).toBeGreaterThan(0);
     expect(running.pgid).toBe(running.pid);
@@ -94,11 +114,16 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
 
   it.skipIf(!hasV1)('ends a 50M task that allocates 200 MB as oom and removes its cgroups', async () => {
     const h = await start();
-    h.executor.start(taskSpec(8, ['sh', '-c', 'head -c 200000000 /dev/zero | tail'], { cores: 1, memoryBytes: 50_000_000 }));
+    h.executor.start(
+      taskSpec(8, ['sh', '-c', 'head -c 200000000 /dev/zero | tail'], { cores: 1, memoryBytes: 50_000_000 }),
+    );
     await h.event(8, ['running']);
     expect(await readFile(join(v1Dir(h, 'memory', 8), 'memory.limit_in_bytes'), 'utf8')).toMatch(/^4999\d{4}\n$/);
     expect(await h.event(8, ['oom', 'failed', 'completed'], 20_000)).toMatchObject({ status: 'oom', exitCode: 137 });
-    await waitFor(() => !existsSync(v1Dir(h, 'memory', 8)) && !existsSync(v1Dir(h, 'cpu', 8)), 'the cgroups to be removed');
+    await waitFor(
+      () => !existsSync(v1Dir(h, 'memory', 8)) && !existsSync(v1Dir(h, 'cpu', 8)),
+      'the cgroups to be removed',
+    );
   });
 
   it.skipIf(!hasV1)('holds a 0.5-core busy loop near half a core (cpuacct)', async () => {
@@ -106,7 +131,8 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
     h.executor.start(taskSpec(9, ['sh', '-c', 'while :; do :; done'], { cores: 0.5 }));
     await h.event(9, ['running']);
     expect(await readFile(join(v1Dir(h, 'cpu', 9), 'cpu.cfs_quota_us'), 'utf8')).toBe('50000\n');
-    const usage = async (): Promise<number> => Number((await readFile(join(v1Dir(h, 'cpuacct', 9), 'cpuacct.usage'), 'utf8')).trim());
+    const usage = async (): Promise<number> =>
+      Number((await readFile(join(v1Dir(h, 'cpuacct', 9), 'cpuacct.usage'), 'utf8')).trim());
     const before = await usage();
     const startedAt = performance.now();
     await sleep(3000);
@@ -124,7 +150,9 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(dir));
     const counter = join(dir, 'counter');
     const size = async (): Promise<number> => (await stat(counter).catch(() => ({ size: 0 }))).size;
-    h.executor.start(taskSpec(10, ['sh', '-c', 'while :; do echo x >> counter; sleep 0.02; done'], { workdir: dir, cores: 1 }));
+    h.executor.start(
+      taskSpec(10, ['sh', '-c', 'while :; do echo x >> counter; sleep 0.02; done'], { workdir: dir, cores: 1 }),
+    );
     await h.event(10, ['running']);
     await waitFor(async () => (await size()) > 8, 'the counter to grow');
 
@@ -154,7 +182,10 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
     h.executor.start(taskSpec(11, ['sh', '-c', 'setsid sleep 60 & echo $! > bg.pid'], { cores: 1, workdir: h.root }));
     await h.event(11, ['completed']);
     const pid = Number((await readFile(join(h.root, 'bg.pid'), 'utf8')).trim());
-    await waitFor(() => !existsSync(`/proc/${pid}`) || readFile(`/proc/${pid}/stat`, 'utf8').then((text) => text.includes(') Z ')), 'the background sleep to die');
+    await waitFor(
+      () => !existsSync(`/proc/${pid}`) || readFile(`/proc/${pid}/stat`, 'utf8').then((text) => text.includes(') Z ')),
+      'the background sleep to die',
+    );
   });
 
   it('binds to a NUMA zone through numactl, and refuses unknown zones or a missing numactl', async () => {
@@ -180,8 +211,12 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
   it('gives private network and PID namespaces', async () => {
     const h = await start();
     h.executor.start(taskSpec(15, ['cat', '/proc/net/dev'], { privateNetwork: true, cores: 1 }));
-    h.executor.start(taskSpec(16, ['sh', '-c', 'echo "pid=$$"; ls /proc | grep -c "^[0-9]"'], { privatePid: true, cores: 1 }));
-    h.executor.start(taskSpec(17, ['sh', '-c', 'echo "pid=$$"; cat /proc/net/dev'], { privatePid: true, privateNetwork: true }));
+    h.executor.start(
+      taskSpec(16, ['sh', '-c', 'echo "pid=$$"; ls /proc | grep -c "^[0-9]"'], { privatePid: true, cores: 1 }),
+    );
+    h.executor.start(
+      taskSpec(17, ['sh', '-c', 'echo "pid=$$"; cat /proc/net/dev'], { privatePid: true, privateNetwork: true }),
+    );
     await h.event(15, ['completed']);
     const interfaces = (await logOf(h, 15, 'stdout'))
       .split('\n')

@@ -117,7 +117,12 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     findCommand: cachedFindExecutable(10_000),
   };
 
-  function emit(task: LiveTask, status: RunnerReportedStatus, outcome: Partial<FinalOutcome> = {}, at = clock.now()): void {
+  function emit(
+    task: LiveTask,
+    status: RunnerReportedStatus,
+    outcome: Partial<FinalOutcome> = {},
+    at = clock.now(),
+  ): void {
     const message = outcome.message ?? null;
     options.onEvent({
       type: 'task-event',
@@ -178,6 +183,9 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     pendingFinals.set(task.spec.id, { timer, write });
     live.delete(task.spec.id);
     task.status = 'ending';
+    logger.debug(
+      `task ${task.spec.id} ${outcome.status}${outcome.exitCode === null ? '' : ` (exit ${outcome.exitCode})`}${outcome.message ? `: ${outcome.message}` : ''}`,
+    );
     emit(task, outcome.status, outcome, at);
     task.markFinished();
   }
@@ -206,6 +214,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       task.pid = child.pid;
       task.startedAt = clock.now();
       task.status = 'running';
+      logger.debug(`task ${spec.id} running as pid ${child.pid}`);
       emit(task, 'running', {}, task.startedAt);
       persist(task, 'running');
       track(
@@ -272,7 +281,8 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     signalGroup(task.pid, 'SIGKILL');
     const cgroup = task.cgroup;
     if (cgroup === null) return;
-    const quietly = (what: string) => (error: unknown) => logger.debug(`${what} of task ${task.spec.id}: ${errorMessage(error)}`);
+    const quietly = (what: string) => (error: unknown) =>
+      logger.debug(`${what} of task ${task.spec.id}: ${errorMessage(error)}`);
     await cgroup.killAll().catch(quietly('killing the cgroup'));
     // Frozen or stopped processes hold a pending SIGKILL until they run again.
     if (task.pausedWith === 'freezer') await cgroup.thaw().catch(quietly('thawing'));
@@ -345,7 +355,11 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       }
     } catch (error) {
       logger.error(`${action} of task ${task.spec.id} failed: ${errorMessage(error)}`);
-      return { ok: false, code: 'KAWA_ERR_INTERNAL', message: `${action} failed on node ${options.nodeName}: ${errorMessage(error)}` };
+      return {
+        ok: false,
+        code: 'KAWA_ERR_INTERNAL',
+        message: `${action} failed on node ${options.nodeName}: ${errorMessage(error)}`,
+      };
     }
   }
 
@@ -381,7 +395,11 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     control(taskId, action) {
       const task = live.get(taskId);
       if (task === undefined) {
-        return Promise.resolve({ ok: false, code: 'KAWA_ERR_TASK_NOT_FOUND', message: `node ${options.nodeName} has no live task ${taskId}` });
+        return Promise.resolve({
+          ok: false,
+          code: 'KAWA_ERR_TASK_NOT_FOUND',
+          message: `node ${options.nodeName} has no live task ${taskId}`,
+        });
       }
       const run = (): Promise<ControlOutcome> => runControl(task, action);
       const result = task.controls.then(run, run);
@@ -392,7 +410,8 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     liveTasks() {
       const summaries: LiveTaskSummary[] = [];
       for (const task of live.values()) {
-        if (task.status === 'running' || task.status === 'paused') summaries.push({ taskId: task.spec.id, status: task.status });
+        if (task.status === 'running' || task.status === 'paused')
+          summaries.push({ taskId: task.spec.id, status: task.status });
       }
       return summaries;
     },

@@ -47,7 +47,6 @@ interface Pending {
   exited: Promise<ProcessExit>;
 }
 
-
 /**
  * Spawns tasks through a small helper process. Node's spawn forks the calling process and
  * waits for the child's exec: from the runner (which under `kawa up` also holds the host)
@@ -90,7 +89,9 @@ export function createHelperSpawner(logger: Logger, execPath: string = process.e
     child.once('exit', (code, signal) => {
       if (helper === child) helper = null;
       if (pending.size === 0) return;
-      logger.error(`the spawn helper exited (${signal ?? code}) with ${pending.size} task(s) in flight; their exit status is lost`);
+      logger.error(
+        `the spawn helper exited (${signal ?? code}) with ${pending.size} task(s) in flight; their exit status is lost`,
+      );
       for (const entry of pending.values()) {
         entry.started?.reject(new Error('the spawn helper exited'));
         entry.resolveExit({ code: null, signal: null, lost: true });

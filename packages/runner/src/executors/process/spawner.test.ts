@@ -48,7 +48,9 @@ describe.each(spawners)('spawning %s', (_name, make) => {
 
   it('runs the child in its own session and reports signals', async () => {
     const out = join(dir, 'session.log');
-    const child = await spawner.spawn(request(['sh', '-c', 'cut -d" " -f6 /proc/self/stat; exec sleep 30'], { stdoutPath: out }));
+    const child = await spawner.spawn(
+      request(['sh', '-c', 'cut -d" " -f6 /proc/self/stat; exec sleep 30'], { stdoutPath: out }),
+    );
     for (let attempt = 0; attempt < 200 && (await readFile(out, 'utf8')) === ''; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -60,7 +62,9 @@ describe.each(spawners)('spawning %s', (_name, make) => {
   it('rejects with the system error when the program or the workdir is missing', async () => {
     await expect(spawner.spawn(request(['/no/such/program']))).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(spawner.spawn(request(['true'], { cwd: '/no/such/dir' }))).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(spawner.spawn(request(['true'], { stdoutPath: '/no/such/dir/out.log' }))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(spawner.spawn(request(['true'], { stdoutPath: '/no/such/dir/out.log' }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 });
 

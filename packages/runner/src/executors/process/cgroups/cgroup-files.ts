@@ -62,7 +62,11 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
  * Removes a cgroup dir. rmdir fails with EBUSY while processes are still leaving, so it
  * kills what is left and retries for up to `timeoutMs`. Returns false if the dir stayed.
  */
-export async function removeCgroupDir(dir: string, killRemaining: () => Promise<void>, timeoutMs = 3000): Promise<boolean> {
+export async function removeCgroupDir(
+  dir: string,
+  killRemaining: () => Promise<void>,
+  timeoutMs = 3000,
+): Promise<boolean> {
   return waitUntil(async () => {
     try {
       await rmdir(dir);

@@ -44,7 +44,9 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
   try {
     await Promise.all(hierarchies.map((mount) => mkdir(baseOf(mount), { recursive: true })));
   } catch (error) {
-    return { unavailable: `cannot create ${options.parent}/${options.nodeName} in the cgroup v1 hierarchies: ${errorMessage(error)}` };
+    return {
+      unavailable: `cannot create ${options.parent}/${options.nodeName} in the cgroup v1 hierarchies: ${errorMessage(error)}`,
+    };
   }
   const memsw = mounts.memory === undefined ? false : await exists(join(mounts.memory, 'memory.memsw.limit_in_bytes'));
 
@@ -53,7 +55,8 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
     description: `cgroup v1 (${Object.keys(mounts).join(', ')}) under ${options.parent}/${options.nodeName}`,
 
     async create(taskId, limits) {
-      if (limits.cores > 0 && mounts.cpu === undefined) throw cgroupUnavailable(limits, 'the cpu controller is not mounted');
+      if (limits.cores > 0 && mounts.cpu === undefined)
+        throw cgroupUnavailable(limits, 'the cpu controller is not mounted');
       if (limits.memoryBytes !== null && mounts.memory === undefined) {
         throw cgroupUnavailable(limits, 'the memory controller is not mounted');
       }
@@ -98,7 +101,8 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
   async function applyLimits(limits: CgroupLimits, cpu: string | null, memory: string | null): Promise<void> {
     const writes: Promise<void>[] = [];
     // cpu.cfs_period_us starts at 100000 (CPU_PERIOD_US) in every new cgroup; only the quota is written.
-    if (limits.cores > 0 && cpu !== null) writes.push(writeControl(cpu, 'cpu.cfs_quota_us', String(cpuQuotaMicros(limits.cores))));
+    if (limits.cores > 0 && cpu !== null)
+      writes.push(writeControl(cpu, 'cpu.cfs_quota_us', String(cpuQuotaMicros(limits.cores))));
     if (limits.memoryBytes !== null && memory !== null) {
       const bytes = String(limits.memoryBytes);
       writes.push(
@@ -156,12 +160,20 @@ function v1TaskCgroup(
     kind: 'v1',
     dirs,
     systemdUnit: null,
-    launch: (argv, env) => joinCgroupsAndExec(dirs.map((dir) => join(dir, 'cgroup.procs')), argv, env),
+    launch: (argv, env) =>
+      joinCgroupsAndExec(
+        dirs.map((dir) => join(dir, 'cgroup.procs')),
+        argv,
+        env,
+      ),
 
     async freeze() {
       if (freezer === null) return false;
       await writeControl(freezer, 'freezer.state', 'FROZEN');
-      await waitUntil(async () => (await readControl(freezer, 'freezer.state'))?.trim() === 'FROZEN', FREEZE_TIMEOUT_MS);
+      await waitUntil(
+        async () => (await readControl(freezer, 'freezer.state'))?.trim() === 'FROZEN',
+        FREEZE_TIMEOUT_MS,
+      );
       return true;
     },
     thaw,

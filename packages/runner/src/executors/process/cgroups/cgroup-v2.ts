@@ -49,12 +49,15 @@ export async function createV2Driver(options: V2DriverOptions): Promise<CgroupDr
   const wanted = WANTED_CONTROLLERS.filter((controller) => offered.has(controller));
   if (wanted.length > 0) {
     const levels = [options.root];
-    for (const segment of [...options.parent.split('/'), options.nodeName]) levels.push(join(levels.at(-1) as string, segment));
+    for (const segment of [...options.parent.split('/'), options.nodeName])
+      levels.push(join(levels.at(-1) as string, segment));
     for (const level of levels) {
       try {
         await writeControl(level, 'cgroup.subtree_control', wanted.map((controller) => `+${controller}`).join(' '));
       } catch (error) {
-        options.logger.warn(`cannot enable ${wanted.join(', ')} in ${level}/cgroup.subtree_control: ${errorMessage(error)}`);
+        options.logger.warn(
+          `cannot enable ${wanted.join(', ')} in ${level}/cgroup.subtree_control: ${errorMessage(error)}`,
+        );
       }
     }
   }
@@ -65,7 +68,8 @@ export async function createV2Driver(options: V2DriverOptions): Promise<CgroupDr
     description: `cgroup v2 at ${base} (controllers: ${[...enabled].filter(Boolean).join(', ') || 'none'})`,
 
     async create(taskId, limits) {
-      if (limits.cores > 0 && !enabled.has('cpu')) throw cgroupUnavailable(limits, `cgroup v2 at ${options.root} does not offer the cpu controller`);
+      if (limits.cores > 0 && !enabled.has('cpu'))
+        throw cgroupUnavailable(limits, `cgroup v2 at ${options.root} does not offer the cpu controller`);
       if (limits.memoryBytes !== null && !enabled.has('memory')) {
         throw cgroupUnavailable(limits, `cgroup v2 at ${options.root} does not offer the memory controller`);
       }
@@ -126,7 +130,10 @@ function v2TaskCgroup(dir: string): TaskCgroup {
 
     async freeze() {
       await writeControl(dir, 'cgroup.freeze', '1');
-      await waitUntil(async () => parseFlatKeyed((await readControl(dir, 'cgroup.events')) ?? '').get('frozen') === 1, FREEZE_TIMEOUT_MS);
+      await waitUntil(
+        async () => parseFlatKeyed((await readControl(dir, 'cgroup.events')) ?? '').get('frozen') === 1,
+        FREEZE_TIMEOUT_MS,
+      );
       return true;
     },
     thaw,

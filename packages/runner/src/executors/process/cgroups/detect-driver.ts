@@ -48,12 +48,22 @@ export async function detectCgroupDriver(options: DetectCgroupDriverOptions): Pr
   const mounts = await readCgroupMounts(options.procRoot);
   const reasons: string[] = [];
   if (mounts.v1.cpu !== undefined || mounts.v1.memory !== undefined) {
-    const driver = await createV1Driver({ mounts: mounts.v1, parent: options.parent, nodeName: options.nodeName, logger: options.logger });
+    const driver = await createV1Driver({
+      mounts: mounts.v1,
+      parent: options.parent,
+      nodeName: options.nodeName,
+      logger: options.logger,
+    });
     if (!('unavailable' in driver)) return driver;
     reasons.push(driver.unavailable);
   }
   if (mounts.v2 !== null && reasons.length === 0) {
-    const driver = await createV2Driver({ root: mounts.v2, parent: options.parent, nodeName: options.nodeName, logger: options.logger });
+    const driver = await createV2Driver({
+      root: mounts.v2,
+      parent: options.parent,
+      nodeName: options.nodeName,
+      logger: options.logger,
+    });
     if (!('unavailable' in driver)) return driver;
     reasons.push(driver.unavailable);
   }

@@ -23,7 +23,11 @@ export const CGROUP_JOIN_SCRIPT = [
 
 export const CGROUP_JOIN_EXIT_CODE = 125;
 
-export function joinCgroupsAndExec(procsFiles: readonly string[], argv: readonly string[], env: Record<string, string>): LaunchCommand {
+export function joinCgroupsAndExec(
+  procsFiles: readonly string[],
+  argv: readonly string[],
+  env: Record<string, string>,
+): LaunchCommand {
   return {
     file: '/bin/sh',
     args: ['-c', CGROUP_JOIN_SCRIPT, 'kawa-task', ...argv],
