@@ -4,7 +4,6 @@ import {
   isKawaError,
   logFileName,
   sharedLayout,
-  type ErrorCode,
   type RunnerReportedStatus,
   type TaskAction,
   type TaskEventFrame,
@@ -17,12 +16,13 @@ import { systemClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errno.js';
 import { cachedFindExecutable, findExecutable } from '../../util/find-executable.js';
 import { createLimiter } from '../../util/limiter.js';
-import { sleep } from '../../util/sleep.js';
 import type { CgroupDriver, TaskCgroup } from './cgroups/task-cgroup.js';
+import { newLiveTask, signalGroup, type LiveTask } from './live-task.js';
 import { classifyExit, type FinalOutcome } from './exit-status.js';
 import { buildLaunchArgv } from './launch-argv.js';
 import { preflight, type PreflightContext } from './preflight.js';
 import { createHelperSpawner } from './spawn-helper.js';
+import { createTaskControls, type ControlOutcome } from './task-control.js';
 import type { ProcessExit, Spawner } from './spawner.js';
 import { buildTaskEnv, taskDataDir, taskLocalTempDir, type BaseEnv } from './task-env.js';
 
@@ -44,7 +44,7 @@ export interface ProcessExecutorOptions {
   clock?: Clock;
 }
 
-export type ControlOutcome = { ok: true } | { ok: false; code: ErrorCode; message: string };
+export type { ControlOutcome } from './task-control.js';
 
 export interface LiveTaskSummary {
   taskId: number;
@@ -65,25 +65,6 @@ export interface ProcessExecutor {
   close(): Promise<void>;
 }
 
-type LocalStatus = 'starting' | 'running' | 'paused' | 'ending';
-
-interface LiveTask {
-  spec: TaskSpec;
-  status: LocalStatus;
-  pid: number | null;
-  cgroup: TaskCgroup | null;
-  killRequested: boolean;
-  pausedWith: 'freezer' | 'signal' | null;
-  startedAt: number | null;
-  started: Promise<void>;
-  finished: Promise<void>;
-  markFinished: () => void;
-  /** Control actions on one task run one after another. */
-  controls: Promise<unknown>;
-}
-
-/** How long a kill waits for the process to be gone before answering. */
-const KILL_WAIT_MS = 10_000;
 const MAX_MESSAGE = 4096;
 const FINAL_RECORD_DELAY_MS = 250;
 /** Task starts in flight at once; enough to overlap one start's I/O with another's spawn. */
@@ -273,95 +254,14 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     }
   }
 
-  /**
-   * SIGKILLs the task's group and cgroup. Best effort: the task may exit (and its cgroup go)
-   * at any moment in between, which is the goal, not an error.
-   */
-  async function killProcesses(task: LiveTask): Promise<void> {
-    signalGroup(task.pid, 'SIGKILL');
-    const cgroup = task.cgroup;
-    if (cgroup === null) return;
-    const quietly = (what: string) => (error: unknown) =>
-      logger.debug(`${what} of task ${task.spec.id}: ${errorMessage(error)}`);
-    await cgroup.killAll().catch(quietly('killing the cgroup'));
-    // Frozen or stopped processes hold a pending SIGKILL until they run again.
-    if (task.pausedWith === 'freezer') await cgroup.thaw().catch(quietly('thawing'));
-    if (task.pausedWith === 'signal') signalGroup(task.pid, 'SIGCONT');
-  }
-
-  const invalid = (task: LiveTask, action: TaskAction, status: string): ControlOutcome => ({
-    ok: false,
-    code: 'KAWA_ERR_INVALID_STATE',
-    message: `cannot ${action} task ${task.spec.id}: it is ${status}`,
+  const { runControl, killProcesses } = createTaskControls({
+    nodeName: options.nodeName,
+    logger,
+    onChange: (task, status) => {
+      emit(task, status);
+      persist(task, status);
+    },
   });
-
-  async function kill(task: LiveTask): Promise<ControlOutcome> {
-    if (task.status === 'ending') return invalid(task, 'kill', 'already ending');
-    task.killRequested = true;
-    if (task.status !== 'starting') await killProcesses(task);
-    const gone = await Promise.race([task.finished.then(() => true), sleep(KILL_WAIT_MS).then(() => false)]);
-    // SIGKILL is on its way; a process stuck in the kernel (D state) dies when it returns.
-    if (!gone) logger.warn(`task ${task.spec.id} is still alive ${KILL_WAIT_MS} ms after SIGKILL`);
-    return { ok: true };
-  }
-
-  async function pause(task: LiveTask): Promise<ControlOutcome> {
-    await task.started;
-    if (task.status !== 'running') return invalid(task, 'pause', task.status === 'ending' ? 'finished' : task.status);
-    let frozen: boolean;
-    try {
-      frozen = (await task.cgroup?.freeze()) ?? false;
-    } catch (error) {
-      // The task may have exited (and its cgroup gone) while it was being frozen.
-      if (task.status !== 'running') return invalid(task, 'pause', 'finished');
-      throw error;
-    }
-    if (!frozen) signalGroup(task.pid, 'SIGSTOP');
-    if (task.status !== 'running') return invalid(task, 'pause', 'finished');
-    task.status = 'paused';
-    task.pausedWith = frozen ? 'freezer' : 'signal';
-    emit(task, 'paused');
-    persist(task, 'paused');
-    return { ok: true };
-  }
-
-  async function resume(task: LiveTask): Promise<ControlOutcome> {
-    await task.started;
-    if (task.status !== 'paused') return invalid(task, 'resume', task.status === 'ending' ? 'finished' : task.status);
-    try {
-      if (task.pausedWith === 'freezer') await task.cgroup?.thaw();
-      else signalGroup(task.pid, 'SIGCONT');
-    } catch (error) {
-      if (task.status !== 'paused') return invalid(task, 'resume', 'finished');
-      throw error;
-    }
-    if (task.status !== 'paused') return invalid(task, 'resume', 'finished');
-    task.status = 'running';
-    task.pausedWith = null;
-    emit(task, 'running');
-    persist(task, 'running');
-    return { ok: true };
-  }
-
-  async function runControl(task: LiveTask, action: TaskAction): Promise<ControlOutcome> {
-    try {
-      switch (action) {
-        case 'kill':
-          return await kill(task);
-        case 'pause':
-          return await pause(task);
-        case 'resume':
-          return await resume(task);
-      }
-    } catch (error) {
-      logger.error(`${action} of task ${task.spec.id} failed: ${errorMessage(error)}`);
-      return {
-        ok: false,
-        code: 'KAWA_ERR_INTERNAL',
-        message: `${action} failed on node ${options.nodeName}: ${errorMessage(error)}`,
-      };
-    }
-  }
 
   return {
     start(spec) {
@@ -373,21 +273,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
         logger.warn(`task ${spec.id} is already running here; ignoring the repeated start`);
         return;
       }
-      let markFinished = (): void => {};
-      const finished = new Promise<void>((resolve) => (markFinished = resolve));
-      const task: LiveTask = {
-        spec,
-        status: 'starting',
-        pid: null,
-        cgroup: null,
-        killRequested: false,
-        pausedWith: null,
-        startedAt: null,
-        started: Promise.resolve(),
-        finished,
-        markFinished,
-        controls: Promise.resolve(),
-      };
+      const task = newLiveTask(spec);
       live.set(spec.id, task);
       task.started = launchSlot(() => launch(task));
     },
@@ -434,14 +320,4 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       await spawner.close();
     },
   };
-}
-
-/** Signals a task's whole process group (its pid: tasks are session leaders). */
-function signalGroup(pgid: number | null, signal: NodeJS.Signals): void {
-  if (pgid === null) return;
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is gone.
-  }
 }
