@@ -66,6 +66,8 @@ export interface ProcessExecutor {
 }
 
 const MAX_MESSAGE = 4096;
+/** Records wait this long: most trivial tasks are over and reported by then (see recordLater). */
+const RECORD_DELAY_MS = 200;
 const FINAL_RECORD_DELAY_MS = 250;
 /** Task starts in flight at once; enough to overlap one start's I/O with another's spawn. */
 const LAUNCH_SLOTS = 4;
@@ -139,7 +141,29 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     void tracked.then(() => writes.delete(tracked));
   }
 
+  /** Tasks with a record on disk, so that a delivered ending removes only what exists. */
+  const recorded = new Set<number>();
+  /** Running records not written yet (see RECORD_DELAY_MS). */
+  const pendingRecords = new Map<number, NodeJS.Timeout>();
+
+  /**
+   * Writes a new task's record once it has run for RECORD_DELAY_MS. Most short tasks end and
+   * report before that, and skip the write, rename and unlink (and the inode churn) entirely;
+   * a runner that crashes in that window leaves the task to its cgroup, which names it too.
+   */
+  function recordLater(task: LiveTask): void {
+    const timer = setTimeout(() => {
+      pendingRecords.delete(task.spec.id);
+      if (task.status === 'running' || task.status === 'paused') persist(task, task.status);
+    }, RECORD_DELAY_MS);
+    timer.unref();
+    pendingRecords.set(task.spec.id, timer);
+  }
+
   function persist(task: LiveTask, status: RunnerReportedStatus, final: TaskRecord['final'] = null): void {
+    clearTimeout(pendingRecords.get(task.spec.id));
+    pendingRecords.delete(task.spec.id);
+    recorded.add(task.spec.id);
     track(table.put(record(task, status, final)), `cannot write the state of task ${task.spec.id} to ${table.dir}`);
   }
 
@@ -153,6 +177,8 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
    */
   function finish(task: LiveTask, outcome: FinalOutcome): void {
     if (!live.has(task.spec.id) || live.get(task.spec.id) !== task) return;
+    clearTimeout(pendingRecords.get(task.spec.id));
+    pendingRecords.delete(task.spec.id);
     const at = clock.now();
     const final = { exitCode: outcome.exitCode, message: outcome.message, errorCode: outcome.errorCode, at };
     const write = (): void => {
@@ -197,7 +223,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       task.status = 'running';
       logger.debug(`task ${spec.id} running as pid ${child.pid}`);
       emit(task, 'running', {}, task.startedAt);
-      persist(task, 'running');
+      recordLater(task);
       track(
         child.exited.then((exit) => onExit(task, exit)),
         `handling the exit of task ${spec.id}`,
@@ -305,7 +331,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     finalDelivered(taskId) {
       clearTimeout(pendingFinals.get(taskId)?.timer);
       pendingFinals.delete(taskId);
-      track(table.remove(taskId), `cannot remove the state of task ${taskId}`);
+      if (recorded.delete(taskId)) track(table.remove(taskId), `cannot remove the state of task ${taskId}`);
     },
 
     async close() {
