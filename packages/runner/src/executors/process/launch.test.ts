@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { taskSpec } from '../../testing/executor-harness.js';
 import { classifyExit, exitCodeOf } from './exit-status.js';
-import { buildLaunchArgv } from './launch-argv.js';
+import { buildLaunchArgv, LOOPBACK_UP_SCRIPT } from './launch-argv.js';
 import { baseEnvFrom, buildTaskEnv, DEFAULT_PATH } from './task-env.js';
 
 describe('launch argv', () => {
@@ -21,6 +21,10 @@ describe('launch argv', () => {
       '--kill-child',
       '--mount-proc',
       '--',
+      '/bin/sh',
+      '-c',
+      LOOPBACK_UP_SCRIPT,
+      'kawa-net',
       '/usr/bin/numactl',
       '--cpunodebind=1',
       '--membind=1',

@@ -210,7 +210,9 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
 
   it('gives private network and PID namespaces', async () => {
     const h = await start();
-    h.executor.start(taskSpec(15, ['cat', '/proc/net/dev'], { privateNetwork: true, cores: 1 }));
+    h.executor.start(
+      taskSpec(15, ['sh', '-c', 'cat /proc/net/dev; ip -o link show lo >&2'], { privateNetwork: true, cores: 1 }),
+    );
     h.executor.start(
       taskSpec(16, ['sh', '-c', 'echo "pid=$$"; ls /proc | grep -c "^[0-9]"'], { privatePid: true, cores: 1 }),
     );
@@ -224,6 +226,8 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
       .filter((line) => line.includes(':'))
       .map((line) => line.split(':')[0]?.trim());
     expect(interfaces).toEqual(['lo']);
+    // The loopback is up, as with systemd's PrivateNetwork=.
+    expect(await logOf(h, 15, 'stderr')).toMatch(/<LOOPBACK,UP/);
 
     await h.event(16, ['completed']);
     const [pidLine, count] = (await logOf(h, 16, 'stdout')).trim().split('\n');

@@ -232,6 +232,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       if (task.killRequested) await killProcesses(task);
     } catch (error) {
       if (cgroup !== null) await cgroup.remove().catch(() => {});
+      await rmdir(taskLocalTempDir(options.localTempDir, spec.id)).catch(() => {});
       if (task.killRequested) {
         finish(task, { status: 'killed', exitCode: null, message: 'killed before it started', errorCode: null });
       } else if (isKawaError(error)) {
