@@ -6,13 +6,17 @@ import type { ProcessExit, SpawnedProcess, Spawner, SpawnRequest } from './spawn
  * The helper's program, plain JavaScript so that it runs from source and from dist alike.
  * It opens the log files, spawns as nodeSpawner does, and reports the pid and later the exit.
  * Its synchronous opens block only itself. It leaves when the runner goes (its tasks stay:
- * they are sessions of their own, as with nodeSpawner).
+ * they are sessions of their own, as with nodeSpawner), and not before: it runs in its own
+ * session and ignores SIGINT and SIGTERM, so that a Ctrl-C or a service stop reaches the
+ * runner, which kills and reports its tasks, instead of taking their exit statuses away.
  */
 const HELPER_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
 const { openSync, closeSync } = require('node:fs');
 const send = (message) => { if (process.connected) process.send(message); };
 process.on('disconnect', () => process.exit(0));
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 process.on('message', (request) => {
   const fds = [];
   let child;
@@ -83,6 +87,7 @@ export function createHelperSpawner(logger: Logger, execPath: string = process.e
     const child = spawn(execPath, ['--max-old-space-size=64', '-e', HELPER_SOURCE], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       env: {},
+      detached: true,
     });
     child.on('message', (reply: HelperReply) => onReply(reply));
     child.on('error', (error) => logger.error(`the spawn helper failed: ${error.message}`));

@@ -68,14 +68,35 @@ describe.each(spawners)('spawning %s', (_name, make) => {
   });
 });
 
+const parentOf = async (pid: number): Promise<number> => {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+};
+
 describe('the spawn helper', () => {
+  it('outlives SIGINT and SIGTERM, so a Ctrl-C reaches the runner and not its tasks', async () => {
+    const spawner = createHelperSpawner(createLogger('silent'));
+    const child = await spawner.spawn(request(['sleep', '30']));
+    try {
+      const helperPid = await parentOf(child.pid);
+      process.kill(helperPid, 'SIGINT');
+      process.kill(helperPid, 'SIGTERM');
+      const next = await spawner.spawn(request(['true']));
+      expect(await next.exited).toEqual({ code: 0, signal: null });
+      // Still the same helper: signal 0 only checks that the process exists.
+      expect(() => process.kill(helperPid, 0)).not.toThrow();
+      process.kill(child.pid, 'SIGKILL');
+      expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('reports in-flight tasks as lost when it dies', async () => {
     const spawner = createHelperSpawner(createLogger('silent'));
     const child = await spawner.spawn(request(['sleep', '30']));
     try {
-      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
-      const helperPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      process.kill(helperPid, 'SIGKILL');
+      process.kill(await parentOf(child.pid), 'SIGKILL');
       expect(await child.exited).toEqual({ code: null, signal: null, lost: true });
       // A new helper takes over for the next task.
       const next = await spawner.spawn(request(['true']));
