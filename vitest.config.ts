@@ -19,7 +19,12 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'tests/*.test.ts'], testTimeout: 20_000 },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'tests/*.test.ts'],
+          testTimeout: 20_000,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         resolve: { alias },
@@ -30,6 +35,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file starts its own cluster on its own port; two at a time fits two cores.
           maxWorkers: 2,
+          // Unit tests first, then the clusters: they would compete for the same two cores.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
