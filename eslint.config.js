@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Which workspace packages each package may import (STYLE.md: protocol ← client ← cli; protocol ← host, runner). */
@@ -15,7 +16,7 @@ const forbidden = {
 const browserSafe = ['protocol', 'client'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.ci/cache/**', 'bench/out/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.build/**', '.ci/cache/**', 'bench/out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -32,6 +33,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '*.config.ts'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   ...Object.entries(forbidden).map(([pkg, names]) => ({
     files: [`packages/${pkg}/src/**/*.ts`],

@@ -6,7 +6,7 @@ import { getTask, submit, waitForStatus } from './support/tasks.js';
 let cluster: Cluster;
 beforeAll(async () => {
   cluster = await startCluster({ runnerName: 'node-a' });
-  await cluster.addRunner('node-b');
+  cluster.addRunner('node-b');
   await eventually(async () => {
     const { body } = await cluster.api<{ nodes: Node[] }>('GET', '/api/v1/nodes');
     return body.nodes.filter((node) => node.status === 'online').length === 2;

@@ -31,7 +31,7 @@ describe('task control', () => {
     const { taskIds } = await submit(cluster, ['--container', 'NULL', '-w', dir, '--', 'sh', '-c', counterScript]);
     const id = taskIds[0]!;
     await waitForStatus(cluster, id, ['running']);
-    await eventually(async () => readCounter(dir) > 2, 10_000, 'the counter to grow');
+    await eventually(() => Promise.resolve(readCounter(dir) > 2), 10_000, 'the counter to grow');
 
     expect((await cluster.kawa(['task', 'pause', String(id)])).code).toBe(0);
     expect((await waitForStatus(cluster, id, ['paused'])).status).toBe('paused');
@@ -41,7 +41,7 @@ describe('task control', () => {
 
     expect((await cluster.kawa(['task', 'resume', String(id)])).code).toBe(0);
     await waitForStatus(cluster, id, ['running']);
-    await eventually(async () => readCounter(dir) > frozen + 2, 10_000, 'the counter to grow again');
+    await eventually(() => Promise.resolve(readCounter(dir) > frozen + 2), 10_000, 'the counter to grow again');
 
     expect((await cluster.kawa(['task', 'pause', String(id)])).code).toBe(0);
     expect((await cluster.kawa(['task', 'kill', String(id)])).code).toBe(0);

@@ -97,7 +97,7 @@ function readToml(path: string): { raw: Record<string, unknown>; exists: boolean
     throw new KawaError('KAWA_ERR_CONFIG', `cannot read config ${path}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    return { raw: parseToml(text) as Record<string, unknown>, exists: true };
+    return { raw: parseToml(text), exists: true };
   } catch (error) {
     throw new KawaError('KAWA_ERR_CONFIG', `config ${path} is not valid TOML: ${(error as Error).message}`, { cause: error });
   }

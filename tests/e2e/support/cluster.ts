@@ -27,7 +27,7 @@ export interface Cluster {
   /** Calls the REST API with the admin token. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Starts an extra runner with its own name and state dir, sharing the host's shared dir. */
-  addRunner(name: string): Promise<ChildProcess>;
+  addRunner(name: string): ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -122,7 +122,7 @@ export async function startCluster(options: { runnerName?: string } = {}): Promi
       const text = await response.text();
       return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as never };
     },
-    async addRunner(name) {
+    addRunner(name) {
       const child = spawn(
         process.execPath,
         [KAWA_BIN, 'runner', '--name', name, '--state-dir', join(home, '.kawa', `runner-${name}`)],
