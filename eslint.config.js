@@ -43,7 +43,9 @@ export default tseslint.config(
         'error',
         {
           paths: names.map((name) => ({ name, message: `${pkg} must not depend on ${name} (see shared/STYLE.md).` })),
-          patterns: browserSafe.includes(pkg) ? [{ group: ['node:*'], message: `${pkg} runs in browsers too: no node:* imports.` }] : [],
+          patterns: browserSafe.includes(pkg)
+            ? [{ group: ['node:*'], message: `${pkg} runs in browsers too: no node:* imports.` }]
+            : [],
         },
       ],
     },

@@ -139,7 +139,13 @@ async function main() {
     const latency = await kawaLatency(kawa.api, TASKS);
     const throughput = await kawaThroughput(kawa.api, TASKS);
     const raw = await rawForkExec(TASKS);
-    const results = { date: new Date().toISOString(), machine: machine(), tasks: TASKS, kawa: { latency, throughput }, raw };
+    const results = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      tasks: TASKS,
+      kawa: { latency, throughput },
+      raw,
+    };
     mkdirSync(join(root, 'bench/out'), { recursive: true });
     writeFileSync(join(root, 'bench/out/trivial-no-docker.json'), JSON.stringify(results, null, 2));
 

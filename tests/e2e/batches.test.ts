@@ -7,10 +7,14 @@ let cluster: Cluster;
 beforeAll(async () => {
   cluster = await startCluster({ runnerName: 'node-a' });
   cluster.addRunner('node-b');
-  await eventually(async () => {
-    const { body } = await cluster.api<{ nodes: Node[] }>('GET', '/api/v1/nodes');
-    return body.nodes.filter((node) => node.status === 'online').length === 2;
-  }, 30_000, 'two online nodes');
+  await eventually(
+    async () => {
+      const { body } = await cluster.api<{ nodes: Node[] }>('GET', '/api/v1/nodes');
+      return body.nodes.filter((node) => node.status === 'online').length === 2;
+    },
+    30_000,
+    'two online nodes',
+  );
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -21,7 +25,18 @@ describe('a submit with two targets', () => {
     const nodes = JSON.parse((await cluster.kawa(['node', 'list', '--json'])).stdout) as { nodes: Node[] };
     expect(nodes.nodes.map((node) => node.name).sort()).toEqual(['node-a', 'node-b']);
 
-    const { batchId, taskIds } = await submit(cluster, ['--container', 'NULL', '-t', 'node-a', '-t', 'node-b', '--', 'sh', '-c', 'echo ran']);
+    const { batchId, taskIds } = await submit(cluster, [
+      '--container',
+      'NULL',
+      '-t',
+      'node-a',
+      '-t',
+      'node-b',
+      '--',
+      'sh',
+      '-c',
+      'echo ran',
+    ]);
     expect(taskIds).toHaveLength(2);
 
     const finished: Task[] = [];
@@ -31,7 +46,9 @@ describe('a submit with two targets', () => {
       ['completed', batchId, 'node-b'],
     ]);
 
-    const listed = JSON.parse((await cluster.kawa(['task', 'list', '--batch', String(batchId), '--json'])).stdout) as { tasks: Task[] };
+    const listed = JSON.parse((await cluster.kawa(['task', 'list', '--batch', String(batchId), '--json'])).stdout) as {
+      tasks: Task[];
+    };
     expect(listed.tasks.map((task) => task.id).sort()).toEqual([...taskIds].sort());
     for (const id of taskIds) expect((await cluster.kawa(['task', 'logs', String(id)])).stdout).toBe('ran\n');
   });

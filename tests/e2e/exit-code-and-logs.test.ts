@@ -12,7 +12,17 @@ afterAll(async () => {
 
 describe('a task run to completion', () => {
   it('exits with the task exit code, keeps both logs, and records failed', async () => {
-    const run = await cluster.kawa(['task', 'submit', '--container', 'NULL', '--wait', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    const run = await cluster.kawa([
+      'task',
+      'submit',
+      '--container',
+      'NULL',
+      '--wait',
+      '--',
+      'sh',
+      '-c',
+      'echo out; echo err >&2; exit 3',
+    ]);
     expect(run.code, run.stderr).toBe(3);
 
     const listed = await cluster.kawa(['task', 'list', '--json']);
@@ -33,9 +43,22 @@ describe('a task run to completion', () => {
   });
 
   it('exits 0 and records completed for a task that succeeds, with the KAWA_* env set', async () => {
-    const run = await cluster.kawa(['task', 'submit', '--container', 'NULL', '--wait', '--json', '--', 'sh', '-c', 'echo "$KAWA_TASK_ID $KAWA_BATCH_ID"']);
+    const run = await cluster.kawa([
+      'task',
+      'submit',
+      '--container',
+      'NULL',
+      '--wait',
+      '--json',
+      '--',
+      'sh',
+      '-c',
+      'echo "$KAWA_TASK_ID $KAWA_BATCH_ID"',
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    const listed = JSON.parse((await cluster.kawa(['task', 'list', '--json', '--status', 'completed'])).stdout) as { tasks: Task[] };
+    const listed = JSON.parse((await cluster.kawa(['task', 'list', '--json', '--status', 'completed'])).stdout) as {
+      tasks: Task[];
+    };
     const task = listed.tasks[0]!;
     const logs = await cluster.kawa(['task', 'logs', String(task.id)]);
     expect(logs.stdout).toBe(`${task.id} ${task.batchId}\n`);
@@ -43,7 +66,11 @@ describe('a task run to completion', () => {
 
   it('refuses bad input with a coded error and a usage exit code, and submits nothing', async () => {
     const before = JSON.parse((await cluster.kawa(['task', 'list', '--json'])).stdout) as { total: number };
-    for (const args of [['-t', 'node:x'], ['-m', '12Q'], ['-c', '-1']]) {
+    for (const args of [
+      ['-t', 'node:x'],
+      ['-m', '12Q'],
+      ['-c', '-1'],
+    ]) {
       const run = await cluster.kawa(['task', 'submit', '--container', 'NULL', ...args, '--', 'true']);
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/KAWA_ERR_BAD_(TARGET|MEMORY|CORES)/);

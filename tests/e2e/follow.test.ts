@@ -12,7 +12,14 @@ afterAll(async () => {
 
 describe('log follow', () => {
   it('receives lines while the task runs and ends when it exits', async () => {
-    const { taskIds } = await submit(cluster, ['--container', 'NULL', '--', 'sh', '-c', 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.5; done']);
+    const { taskIds } = await submit(cluster, [
+      '--container',
+      'NULL',
+      '--',
+      'sh',
+      '-c',
+      'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.5; done',
+    ]);
     const id = taskIds[0]!;
     await waitForStatus(cluster, id, ['running']);
 

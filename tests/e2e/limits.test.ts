@@ -14,13 +14,31 @@ afterAll(async () => {
 describe('resource limits of no-Docker tasks', () => {
   it('ends a 50M task that allocates 200 MB as oom', async () => {
     // tail keeps the last lines of input with no newline in it: it must hold all 200 MB.
-    const { taskIds } = await submit(cluster, ['--container', 'NULL', '-m', '50M', '--', 'sh', '-c', 'head -c 200000000 /dev/zero | tail']);
+    const { taskIds } = await submit(cluster, [
+      '--container',
+      'NULL',
+      '-m',
+      '50M',
+      '--',
+      'sh',
+      '-c',
+      'head -c 200000000 /dev/zero | tail',
+    ]);
     const task = await waitForStatus(cluster, taskIds[0]!, ['oom', 'failed', 'completed', 'killed']);
     expect(task.status).toBe('oom');
   });
 
   it('holds a -c 0.5 busy loop near half a core', async () => {
-    const { taskIds } = await submit(cluster, ['--container', 'NULL', '-c', '0.5', '--', 'sh', '-c', 'while :; do :; done']);
+    const { taskIds } = await submit(cluster, [
+      '--container',
+      'NULL',
+      '-c',
+      '0.5',
+      '--',
+      'sh',
+      '-c',
+      'while :; do :; done',
+    ]);
     const id = taskIds[0]!;
     await waitForStatus(cluster, id, ['running']);
     const before = taskCpuSeconds(cluster.node, id);

@@ -54,7 +54,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<KawaConfig
     }
     const prefix = `KAWA_${section.toUpperCase()}_`;
     for (const [name, value] of Object.entries(env)) {
-      if (value !== undefined && name.startsWith(prefix)) sectionValues[name.slice(prefix.length).toLowerCase()] = value;
+      if (value !== undefined && name.startsWith(prefix))
+        sectionValues[name.slice(prefix.length).toLowerCase()] = value;
     }
     for (const [key, value] of Object.entries(options.overrides?.[section] ?? {})) {
       if (value !== undefined) sectionValues[key] = value;
@@ -64,9 +65,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<KawaConfig
   const parsed = ConfigFileSchema.safeParse(raw);
   if (!parsed.success) {
     const error = fromZodError(parsed.error, `config ${path} (or a KAWA_* variable)`);
-    throw new KawaError('KAWA_ERR_CONFIG', `${error.message}. Fix the value, or run "kawa init config" for a commented default.`, {
-      details: error.details,
-    });
+    throw new KawaError(
+      'KAWA_ERR_CONFIG',
+      `${error.message}. Fix the value, or run "kawa init config" for a commented default.`,
+      {
+        details: error.details,
+      },
+    );
   }
   const config = parsed.data;
   const expand = (value: string): string => expandHome(value, homeDir);
@@ -99,14 +104,19 @@ function readToml(path: string): { raw: Record<string, unknown>; exists: boolean
   try {
     return { raw: parseToml(text), exists: true };
   } catch (error) {
-    throw new KawaError('KAWA_ERR_CONFIG', `config ${path} is not valid TOML: ${(error as Error).message}`, { cause: error });
+    throw new KawaError('KAWA_ERR_CONFIG', `config ${path} is not valid TOML: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
 /** Hostnames may hold characters node names do not; keep the first label, made safe. */
 export function sanitizeNodeName(name: string): string {
   const first = name.split('.')[0] ?? '';
-  const safe = first.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  const safe = first
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
   return safe === '' ? 'node' : safe;
 }
 

@@ -26,7 +26,12 @@ export const HostConfigSchema = z.strictObject({
   /** Container used when a submit names none; NULL is the no-Docker executor. */
   default_container: ContainerNameSchema.default('NULL'),
   /** Largest accepted request body. */
-  max_body_bytes: z.coerce.number().int().min(1024).max(64 << 20).default(1 << 20),
+  max_body_bytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 << 20)
+    .default(1 << 20),
 });
 
 export const RunnerConfigSchema = z.strictObject({
@@ -41,7 +46,10 @@ export const RunnerConfigSchema = z.strictObject({
   local_temp_dir: path.default('~/.kawa/local-temp'),
   numactl_path: path.default('numactl'),
   /** cgroup under each controller that holds this runner's tasks. */
-  cgroup_parent: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/).default('kawa'),
+  cgroup_parent: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)
+    .default('kawa'),
   /** Longest wait between reconnect attempts. */
   reconnect_max_delay: seconds.default(10),
 });

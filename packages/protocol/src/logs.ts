@@ -15,7 +15,12 @@ export const LogsQuerySchema = z
     stream: LogStreamSchema.default('stdout'),
     tail: z.coerce.number().int().min(0).max(1_000_000).optional(),
     offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    length: z.coerce.number().int().min(1).max(1 << 30).optional(),
+    length: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1 << 30)
+      .optional(),
     follow: flag.default(false),
   })
   .refine((query) => !(query.tail !== undefined && query.offset !== undefined), 'give tail or offset, not both');

@@ -41,7 +41,15 @@ export const TaskSpecSchema = z.object({
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
 /** States a runner may report; `pending`, `assigned` and `lost` belong to the host. */
-export const RunnerReportedStatusSchema = TaskStatusSchema.extract(['syncing', 'running', 'paused', 'completed', 'failed', 'oom', 'killed']);
+export const RunnerReportedStatusSchema = TaskStatusSchema.extract([
+  'syncing',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'oom',
+  'killed',
+]);
 export type RunnerReportedStatus = z.infer<typeof RunnerReportedStatusSchema>;
 
 export const HelloFrameSchema = z.object({
@@ -50,7 +58,9 @@ export const HelloFrameSchema = z.object({
   version: z.string().max(64),
   resources: NodeResourcesSchema,
   /** Tasks the runner still knows about, so the host can reconcile after a reconnect. */
-  liveTasks: z.array(z.object({ taskId: z.number().int().positive(), status: RunnerReportedStatusSchema })).max(100_000),
+  liveTasks: z
+    .array(z.object({ taskId: z.number().int().positive(), status: RunnerReportedStatusSchema }))
+    .max(100_000),
 });
 
 export const HeartbeatFrameSchema = z.object({
@@ -107,5 +117,9 @@ export const TaskControlFrameSchema = z.object({
   action: TaskActionSchema,
 });
 
-export const HostFrameSchema = z.discriminatedUnion('type', [WelcomeFrameSchema, TaskStartFrameSchema, TaskControlFrameSchema]);
+export const HostFrameSchema = z.discriminatedUnion('type', [
+  WelcomeFrameSchema,
+  TaskStartFrameSchema,
+  TaskControlFrameSchema,
+]);
 export type HostFrame = z.infer<typeof HostFrameSchema>;

@@ -12,10 +12,20 @@ describe('parseTarget', () => {
     expect(formatTarget(expected)).toBe(text);
   });
 
-  it.each(['', 'node:x', '::', 'node::a', 'node::', 'node:', ':0', 'node::1,1', 'node:0:1', '-node', 'node::1,', 'a b'])(
-    'rejects %j',
-    (text) => {
-      expect(parseTarget(text)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'node:x',
+    '::',
+    'node::a',
+    'node::',
+    'node:',
+    ':0',
+    'node::1,1',
+    'node:0:1',
+    '-node',
+    'node::1,',
+    'a b',
+  ])('rejects %j', (text) => {
+    expect(parseTarget(text)).toBeNull();
+  });
 });

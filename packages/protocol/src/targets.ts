@@ -3,7 +3,9 @@ import { codedIssue } from './errors.js';
 
 /** Node names: what hostnames allow, 1–63 characters. */
 export const NODE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-export const NodeNameSchema = z.string().regex(NODE_NAME_PATTERN, 'a node name is 1-63 letters, digits, "_", "." or "-"');
+export const NodeNameSchema = z
+  .string()
+  .regex(NODE_NAME_PATTERN, 'a node name is 1-63 letters, digits, "_", "." or "-"');
 
 /** A parsed target: `node`, `node:NUMA`, `node::GPU[,GPU…]`, `node:NUMA::GPU…`. */
 export interface Target {
@@ -35,11 +37,14 @@ export const TargetSchema = z.object({
 });
 
 /** A target string as given by a client, parsed into a Target. */
-export const TargetInputSchema = z.string().max(200).transform((text, ctx) => {
-  const target = parseTarget(text);
-  if (!target) {
-    codedIssue(ctx, 'KAWA_ERR_BAD_TARGET', `target "${text}" is not of the form node[:numa][::gpu,gpu…]`);
-    return z.NEVER;
-  }
-  return target;
-});
+export const TargetInputSchema = z
+  .string()
+  .max(200)
+  .transform((text, ctx) => {
+    const target = parseTarget(text);
+    if (!target) {
+      codedIssue(ctx, 'KAWA_ERR_BAD_TARGET', `target "${text}" is not of the form node[:numa][::gpu,gpu…]`);
+      return z.NEVER;
+    }
+    return target;
+  });

@@ -14,8 +14,14 @@ const codeOf = (body: unknown): string => {
 describe('SubmitTaskRequestSchema', () => {
   it('fills defaults', () => {
     expect(parseOrThrow(SubmitTaskRequestSchema, { command: ['true'] }, 'task')).toEqual({
-      command: ['true'], targets: [], cores: 1, memory: null, env: {}, workdir: null,
-      privateNetwork: false, privatePid: false,
+      command: ['true'],
+      targets: [],
+      cores: 1,
+      memory: null,
+      env: {},
+      workdir: null,
+      privateNetwork: false,
+      privatePid: false,
     });
   });
 

@@ -5,8 +5,16 @@ import { TargetInputSchema, TargetSchema } from './targets.js';
 
 /** Task states, in the order of DESIGN.md's state machine. */
 export const taskStatuses = [
-  'pending', 'assigned', 'syncing', 'running', 'paused',
-  'completed', 'failed', 'oom', 'killed', 'lost',
+  'pending',
+  'assigned',
+  'syncing',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'oom',
+  'killed',
+  'lost',
 ] as const;
 export const TaskStatusSchema = z.enum(taskStatuses);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
@@ -44,23 +52,31 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 export const NO_CONTAINER = 'NULL';
 export const ContainerNameSchema = z
   .string()
-  .regex(/^(NULL|[a-z0-9][a-z0-9_.-]{0,62})$/, 'a container is NULL or an env name of lowercase letters, digits, "_", "." or "-"');
+  .regex(
+    /^(NULL|[a-z0-9][a-z0-9_.-]{0,62})$/,
+    'a container is NULL or an env name of lowercase letters, digits, "_", "." or "-"',
+  );
 
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const noNul = (value: string): boolean => !value.includes('\0');
 
 export const EnvSchema = z.record(z.string(), z.string().max(32_768)).superRefine((env, ctx) => {
   for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME_PATTERN.test(name)) codedIssue(ctx, 'KAWA_ERR_BAD_ENV', `env name "${name}" must match ${ENV_NAME_PATTERN.source}`);
+    if (!ENV_NAME_PATTERN.test(name))
+      codedIssue(ctx, 'KAWA_ERR_BAD_ENV', `env name "${name}" must match ${ENV_NAME_PATTERN.source}`);
     else if (!noNul(value)) codedIssue(ctx, 'KAWA_ERR_BAD_ENV', `env ${name} contains a NUL byte`);
   }
   if (Object.keys(env).length > 256) codedIssue(ctx, 'KAWA_ERR_BAD_ENV', 'at most 256 env variables');
 });
 
-export const CommandSchema = z.array(z.string().max(65_536)).max(4096).superRefine((argv, ctx) => {
-  if (argv.length === 0 || argv[0] === '') codedIssue(ctx, 'KAWA_ERR_EMPTY_COMMAND', 'the command is empty: give it after "--", for example -- echo hello');
-  else if (!argv.every(noNul)) codedIssue(ctx, 'KAWA_ERR_BAD_REQUEST', 'a command argument contains a NUL byte');
-});
+export const CommandSchema = z
+  .array(z.string().max(65_536))
+  .max(4096)
+  .superRefine((argv, ctx) => {
+    if (argv.length === 0 || argv[0] === '')
+      codedIssue(ctx, 'KAWA_ERR_EMPTY_COMMAND', 'the command is empty: give it after "--", for example -- echo hello');
+    else if (!argv.every(noNul)) codedIssue(ctx, 'KAWA_ERR_BAD_REQUEST', 'a command argument contains a NUL byte');
+  });
 
 export const AbsolutePathSchema = z
   .string()

@@ -3,8 +3,14 @@ import { codedIssue } from './errors.js';
 
 const memoryPattern = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?[bB]?$/;
 const multipliers: Record<string, number> = {
-  k: 1e3, m: 1e6, g: 1e9, t: 1e12,
-  ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4,
+  k: 1e3,
+  m: 1e6,
+  g: 1e9,
+  t: 1e12,
+  ki: 1024,
+  mi: 1024 ** 2,
+  gi: 1024 ** 3,
+  ti: 1024 ** 4,
 };
 
 /** The largest memory size Kawa accepts: 1 PB, far above any node, well inside 2^53. */

@@ -39,7 +39,10 @@ function cleanEnv(home: string): NodeJS.ProcessEnv {
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     const seen: string[] = [];
-    const timer = setTimeout(() => reject(new Error(`${what}: no line matching ${pattern} in ${timeoutMs} ms; saw:\n${seen.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: no line matching ${pattern} in ${timeoutMs} ms; saw:\n${seen.join('\n')}`)),
+      timeoutMs,
+    );
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       seen.push(line);
@@ -112,11 +115,15 @@ export async function startCluster(options: { runnerName?: string } = {}): Promi
     node,
     token,
     kawa,
-    spawnKawa: (args) => spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawnKawa: (args) =>
+      spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
     async api(method, path, body) {
       const response = await fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
@@ -140,7 +147,11 @@ export async function startCluster(options: { runnerName?: string } = {}): Promi
 }
 
 /** Polls `check` until it returns a value, at most `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; attempt < 10_000 && Date.now() < deadline; attempt += 1) {
     const value = await check();

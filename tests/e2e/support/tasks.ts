@@ -14,7 +14,12 @@ export async function submit(cluster: Cluster, args: string[]): Promise<SubmitTa
   return JSON.parse(result.stdout) as SubmitTaskResponse;
 }
 
-export function waitForStatus(cluster: Cluster, id: number, statuses: Task['status'][], timeoutMs = 30_000): Promise<Task> {
+export function waitForStatus(
+  cluster: Cluster,
+  id: number,
+  statuses: Task['status'][],
+  timeoutMs = 30_000,
+): Promise<Task> {
   return eventually(
     async () => {
       const task = await getTask(cluster, id);
