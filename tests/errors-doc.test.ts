@@ -8,7 +8,7 @@ const doc = readFileSync(fileURLToPath(new URL('../docs/errors.md', import.meta.
 /** Rows of the table: | `CODE` | status | meaning | */
 function documentedCodes(): Map<string, number> {
   const rows = new Map<string, number>();
-  for (const match of doc.matchAll(/^\| `(KAWA_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)) {
+  for (const match of doc.matchAll(/^\|\s*`(KAWA_ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     rows.set(match[1] as string, Number(match[2]));
   }
   return rows;
