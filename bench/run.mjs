@@ -24,7 +24,9 @@ const summary = (values) => {
 
 async function startKawa() {
   const home = mkdtempSync(join(tmpdir(), 'kawa-bench-'));
-  const child = spawn(process.execPath, [KAWA, 'up', '--port', '0'], {
+  // BENCH_NODE_ARGS profiles the cluster, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, KAWA, 'up', '--port', '0'], {
     env: { HOME: home, PATH: process.env.PATH, LANG: 'C.UTF-8' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
