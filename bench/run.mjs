@@ -171,7 +171,7 @@ async function main() {
         '',
         'Produced by `npm run bench` (bench/run.mjs) in one run on the machine below; rerun it to refresh this file.',
         'Kawa runs as `kawa up` (host and runner in one process) on loopback. Latency is measured from the moment the',
-        'client sends the submit to the `startedAt` the runner records; each latency task is submitted after the previous',
+        'client sends the submit to the `startedAt` of the task, which the host stamps when the runner reports it running; each latency task is submitted after the previous',
         'one ended.',
         '',
         `Machine: ${results.machine}. Run: ${results.date}.`,
