@@ -55,6 +55,13 @@ export class Scheduler {
     this.shapeOfTask.set(task.id, shape);
   }
 
+  /** Puts a task that was placed but never delivered back in its place in submit order. */
+  private requeue(task: Task): void {
+    this.enqueue(task);
+    const shape = this.shapeOfTask.get(task.id);
+    if (shape) shape.queue = new Set([...shape.queue].sort((a, b) => a - b));
+  }
+
   /** Forgets a task that left `pending` other than by placement (killed before it started). */
   remove(taskId: number): void {
     const shape = this.shapeOfTask.get(taskId);
@@ -121,8 +128,19 @@ export class Scheduler {
     // Frames go out only after the placements are committed, so a fast runner can never report
     // on a task the database does not show as assigned.
     for (const task of placed) {
-      if (task.node !== null && !this.startTask(task.node, task)) {
-        this.log.warn({ taskId: task.id, node: task.node }, 'could not deliver task-start; the runner link is gone');
+      if (task.node === null || this.startTask(task.node, task)) continue;
+      // The link closed between placement and delivery, so the task never reached the node. It
+      // goes back to the queue (assigned → pending) instead of waiting to be declared lost, and
+      // the node gets no more placements until it says hello again.
+      this.log.warn({ taskId: task.id, node: task.node }, 'could not deliver task-start; requeued the task');
+      this.nodes.setConnected(task.node, false);
+      const requeued = this.lifecycle.transition(task, 'pending', {
+        reason: `node ${task.node} disconnected before the task reached it`,
+      });
+      if (requeued) {
+        this.requeue(requeued);
+        // One more pass (right after this one) gives it its wait reason or another node.
+        this.requestPass();
       }
     }
     for (const [key, shape] of this.shapes) {

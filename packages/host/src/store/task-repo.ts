@@ -141,9 +141,10 @@ export class TaskRepo {
         status = @to,
         reason = @reason,
         exit_code = @exitCode,
-        node = COALESCE(@node, node),
-        numa = CASE WHEN @node IS NULL THEN numa ELSE @numa END,
-        gpus = COALESCE(@gpus, gpus),
+        -- Back to pending (placed but never delivered): the placement no longer holds.
+        node = CASE WHEN @to = 'pending' THEN NULL ELSE COALESCE(@node, node) END,
+        numa = CASE WHEN @to = 'pending' THEN NULL WHEN @node IS NULL THEN numa ELSE @numa END,
+        gpus = CASE WHEN @to = 'pending' THEN '[]' ELSE COALESCE(@gpus, gpus) END,
         started_at = COALESCE(started_at, @startedAt),
         ended_at = @endedAt
       WHERE id = @id AND status = @from
