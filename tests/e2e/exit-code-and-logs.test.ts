@@ -64,6 +64,28 @@ describe('a task run to completion', () => {
     expect(logs.stdout).toBe(`${task.id} ${task.batchId}\n`);
   });
 
+  it('serves the last lines and byte ranges of a log', async () => {
+    const run = await cluster.kawa([
+      'task',
+      'submit',
+      '--container',
+      'NULL',
+      '--wait',
+      '--json',
+      '--',
+      'seq',
+      '1',
+      '100',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const id = (JSON.parse(run.stdout) as { taskIds: number[] }).taskIds[0]!;
+    expect((await cluster.kawa(['task', 'logs', String(id), '--tail', '2'])).stdout).toBe('99\n100\n');
+    expect((await cluster.kawa(['task', 'logs', String(id), '--offset', '4', '--length', '4'])).stdout).toBe('3\n4\n');
+    const beyond = await cluster.kawa(['task', 'logs', String(id), '--offset', '100000']);
+    expect(beyond.code).toBe(1);
+    expect(beyond.stderr).toMatch(/KAWA_ERR_BAD_RANGE/);
+  });
+
   it('refuses bad input with a coded error and a usage exit code, and submits nothing', async () => {
     const before = JSON.parse((await cluster.kawa(['task', 'list', '--json'])).stdout) as { total: number };
     for (const args of [
