@@ -8,20 +8,8 @@ import { NodeRegistry } from '../nodes/registry.js';
 import { openStore, type Store } from '../store/store.js';
 import { TaskLifecycle } from '../tasks/lifecycle.js';
 import { testResources } from '../testing/fake-runner.js';
+import { newTask } from '../testing/new-task.js';
 import { Scheduler } from './scheduler.js';
-
-const newTask = {
-  owner: 'admin',
-  command: ['true'],
-  env: {},
-  workdir: null,
-  container: null,
-  cores: 1,
-  memoryBytes: null,
-  target: null,
-  privateNetwork: false,
-  privatePid: false,
-};
 
 describe('a task-start that cannot be delivered', () => {
   let dir: string;
@@ -51,7 +39,7 @@ describe('a task-start that cannot be delivered', () => {
       Fastify({ logger: false }).log,
     );
 
-    const { tasks } = store.tasks.insertBatch('admin', [newTask, newTask], Date.now(), 'waiting for the scheduler');
+    const { tasks } = store.tasks.insertBatch('admin', [newTask(), newTask()], Date.now(), 'waiting for the scheduler');
     for (const task of tasks) scheduler.enqueue(task);
     scheduler.requestPass();
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { newTask } from '../testing/new-task.js';
 import { openStore, type Store } from './store.js';
 
 describe('store', () => {
@@ -36,25 +37,7 @@ describe('store', () => {
   it('applies a status change only from the expected state, with its event', () => {
     dir = mkdtempSync(join(tmpdir(), 'kawa-store-'));
     store = openStore(join(dir, 'kawa.db'));
-    const { tasks } = store.tasks.insertBatch(
-      'admin',
-      [
-        {
-          owner: 'admin',
-          command: ['true'],
-          env: {},
-          workdir: null,
-          container: null,
-          cores: 1,
-          memoryBytes: null,
-          target: null,
-          privateNetwork: false,
-          privatePid: false,
-        },
-      ],
-      1000,
-      'waiting',
-    );
+    const { tasks } = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting');
     const id = tasks[0]?.id as number;
     expect(
       store.tasks.changeStatus(id, { from: 'running', to: 'completed', at: 2000, reason: null, exitCode: 0 }),
