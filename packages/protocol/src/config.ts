@@ -11,6 +11,14 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const seconds = z.coerce.number().positive().max(86_400);
 const path = z.string().min(1).max(4096);
 const url = z.string().regex(/^(https?):\/\/[^\s/]+(\/.*)?$/, 'must be an http:// or https:// URL');
+const dockerSocket = z.string().min(1).max(4096).default('/var/run/docker.sock');
+/** A list of absolute paths; an env value gives them comma-separated. */
+const pathList = z
+  .union([
+    z.array(z.string()),
+    z.string().transform((text) => (text.trim() === '' ? [] : text.split(',').map((part) => part.trim()))),
+  ])
+  .pipe(z.array(z.string().regex(/^\/[^\0,]*$/, 'must be an absolute path')).max(256));
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
 
 export const HostConfigSchema = z.strictObject({
@@ -23,8 +31,16 @@ export const HostConfigSchema = z.strictObject({
   heartbeat_interval: seconds.default(5),
   /** A node with no heartbeat for this long is offline. */
   heartbeat_grace: seconds.default(20),
-  /** Container used when a submit names none; NULL is the no-Docker executor. */
-  default_container: ContainerNameSchema.default('NULL'),
+  /** Env used when a submit names neither container nor image; NULL is the no-Docker executor. */
+  default_container: ContainerNameSchema.default('default'),
+  /** A locally present image the host packs as the default env's first tarball; it never pulls. */
+  default_env_image: z.string().min(1).max(512).default('debian:bookworm-slim'),
+  /** Tarballs kept per env; older ones are deleted after each tar create. */
+  env_tarballs_keep: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Host paths (and everything below them) that tasks may bind-mount with --mount. */
+  mount_allow_list: pathList.default([]),
+  /** The Docker Engine's socket for host containers and tarballs. */
+  docker_socket: dockerSocket,
   /** Largest accepted request body. */
   max_body_bytes: z.coerce
     .number()
@@ -45,6 +61,8 @@ export const RunnerConfigSchema = z.strictObject({
   shared_dir: path.default('~/.kawa/shared'),
   local_temp_dir: path.default('~/.kawa/local-temp'),
   numactl_path: path.default('numactl'),
+  /** The Docker Engine's socket for Docker tasks. */
+  docker_socket: dockerSocket,
   /** cgroup under each controller that holds this runner's tasks. */
   cgroup_parent: z
     .string()

@@ -20,6 +20,20 @@ export const errorCodes = {
   },
   KAWA_ERR_EMPTY_COMMAND: { status: 400, description: 'The command argv is empty or its first element is empty.' },
   KAWA_ERR_BAD_ENV: { status: 400, description: 'An environment variable name or value is not allowed.' },
+  KAWA_ERR_BAD_ENV_NAME: {
+    status: 400,
+    description:
+      'An env name is empty, over 64 characters, or holds characters other than lowercase letters, digits, "_", "." and "-" (or "..").',
+  },
+  KAWA_ERR_BAD_IMAGE: {
+    status: 400,
+    description: 'An image reference is not of the form [registry/]name[:tag][@digest].',
+  },
+  KAWA_ERR_BAD_MOUNT: {
+    status: 400,
+    description:
+      'A mount is not HOST:CONTAINER[:ro] with normalised absolute paths, or collides with /shared or /local_temp.',
+  },
   KAWA_ERR_UNAUTHORIZED: {
     status: 401,
     description: 'The request carries no token, or a token the host does not know.',
@@ -28,7 +42,21 @@ export const errorCodes = {
     status: 403,
     description: 'The token is valid but may not do this (for example a join token used on the API).',
   },
+  KAWA_ERR_MOUNT_NOT_ALLOWED: {
+    status: 403,
+    description: 'A mount’s host path is not under any path in the host’s mount_allow_list.',
+  },
   KAWA_ERR_NOT_FOUND: { status: 404, description: 'No such route.' },
+  KAWA_ERR_ENV_NOT_FOUND: {
+    status: 404,
+    description: 'No tarball exists for this env; create one with kawa docker tar create.',
+  },
+  KAWA_ERR_CONTAINER_NOT_FOUND: { status: 404, description: 'No host container kawa-env-NAME exists.' },
+  KAWA_ERR_IMAGE_NOT_FOUND: {
+    status: 404,
+    description: 'The image is not present in the local Docker Engine (Kawa never pulls for envs).',
+  },
+  KAWA_ERR_TARBALL_NOT_FOUND: { status: 404, description: 'The env has no tarball of this version.' },
   KAWA_ERR_TASK_NOT_FOUND: { status: 404, description: 'No task has this id.' },
   KAWA_ERR_NODE_NOT_FOUND: { status: 404, description: 'No node has this name.' },
   KAWA_ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
@@ -36,6 +64,11 @@ export const errorCodes = {
   KAWA_ERR_INVALID_STATE: {
     status: 409,
     description: 'The task is in a state where this action does not apply (for example pausing a finished task).',
+  },
+  KAWA_ERR_CONTAINER_EXISTS: { status: 409, description: 'A host container with this env name already exists.' },
+  KAWA_ERR_CONTAINER_NOT_RUNNING: {
+    status: 409,
+    description: 'The host container is stopped; start it before opening a shell or committing it.',
   },
   KAWA_ERR_NODE_NAME_IN_USE: {
     status: 409,
@@ -60,8 +93,21 @@ export const errorCodes = {
     status: 422,
     description: 'The task names a NUMA zone the node does not have, or numactl is missing.',
   },
+  KAWA_ERR_ENV_SYNC_FAILED: {
+    status: 422,
+    description:
+      'The node could not load the env tarball (corrupt or unreadable) or pull the image; the message says why.',
+  },
   KAWA_ERR_INTERNAL: { status: 500, description: 'A bug in Kawa. The host log has the details.' },
   KAWA_ERR_NOT_IMPLEMENTED: { status: 501, description: 'The feature is not built yet; the message says which.' },
+  KAWA_ERR_DOCKER_FAILED: {
+    status: 502,
+    description: 'The Docker Engine refused or failed an operation; the message carries its answer.',
+  },
+  KAWA_ERR_DOCKER_UNAVAILABLE: {
+    status: 503,
+    description: 'The Docker Engine does not answer on the configured socket (docker_socket).',
+  },
   KAWA_ERR_RUNNER_UNAVAILABLE: {
     status: 503,
     description: 'The task’s node is not connected, so the action cannot reach it.',

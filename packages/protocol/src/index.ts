@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './units.js';
 export * from './targets.js';
 export * from './task.js';
+export * from './envs.js';
 export * from './node.js';
 export * from './logs.js';
 export * from './runner-link.js';

@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import {
+  CreateHostContainerRequestSchema,
+  DeleteTarballQuerySchema,
+  DeleteTarballResponseSchema,
+  EnvNameParamsSchema,
+  HostContainerListResponseSchema,
+  HostContainerSchema,
+  TarballListResponseSchema,
+  TarCreateEventSchema,
+  TerminalQuerySchema,
+} from './envs.js';
 import { LogsQuerySchema } from './logs.js';
 import { NodeListResponseSchema, NodeNameParamsSchema, NodeSchema } from './node.js';
 import {
@@ -24,8 +35,10 @@ export interface RouteDef {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** The JSON answer; absent for routes that answer with text. */
+  /** The JSON answer; absent for routes that answer with text or a stream. */
   response?: z.ZodType;
+  /** Routes that answer with NDJSON (one event per line) give the schema of a line here. */
+  stream?: z.ZodType;
   successStatus?: number;
   summary: string;
 }
@@ -136,7 +149,96 @@ export const routes = {
     query: LogsQuerySchema,
     summary: 'A task’s stdout or stderr as text; tail, byte range or follow.',
   },
+  listHostContainers: {
+    method: 'GET',
+    path: `${API_PREFIX}/docker/containers`,
+    auth: 'user',
+    response: HostContainerListResponseSchema,
+    summary: 'The persistent host containers kawa-env-NAME that envs are prepared in.',
+  },
+  createHostContainer: {
+    method: 'POST',
+    path: `${API_PREFIX}/docker/containers`,
+    auth: 'user',
+    body: CreateHostContainerRequestSchema,
+    response: HostContainerSchema,
+    successStatus: 201,
+    summary: 'Create and start kawa-env-NAME from a locally present image.',
+  },
+  startHostContainer: {
+    method: 'POST',
+    path: `${API_PREFIX}/docker/containers/:name/start`,
+    auth: 'user',
+    params: EnvNameParamsSchema,
+    body: EmptyObject.optional(),
+    response: HostContainerSchema,
+    summary: 'Start a stopped host container.',
+  },
+  stopHostContainer: {
+    method: 'POST',
+    path: `${API_PREFIX}/docker/containers/:name/stop`,
+    auth: 'user',
+    params: EnvNameParamsSchema,
+    body: EmptyObject.optional(),
+    response: HostContainerSchema,
+    summary: 'Stop a host container; its files stay.',
+  },
+  deleteHostContainer: {
+    method: 'DELETE',
+    path: `${API_PREFIX}/docker/containers/:name`,
+    auth: 'user',
+    params: EnvNameParamsSchema,
+    response: z.object({ name: z.string() }),
+    summary: 'Remove a host container (tarballs already made stay).',
+  },
+  listTarballs: {
+    method: 'GET',
+    path: `${API_PREFIX}/docker/tarballs`,
+    auth: 'user',
+    response: TarballListResponseSchema,
+    summary: 'Every env with its tarball versions, newest first.',
+  },
+  createTarball: {
+    method: 'POST',
+    path: `${API_PREFIX}/docker/tarballs/:name`,
+    auth: 'user',
+    params: EnvNameParamsSchema,
+    body: EmptyObject.optional(),
+    stream: TarCreateEventSchema,
+    summary: 'Commit kawa-env-NAME to kawa/NAME:base and save it as a new tarball; answers NDJSON progress.',
+  },
+  deleteTarball: {
+    method: 'DELETE',
+    path: `${API_PREFIX}/docker/tarballs/:name`,
+    auth: 'user',
+    params: EnvNameParamsSchema,
+    query: DeleteTarballQuerySchema,
+    response: DeleteTarballResponseSchema,
+    summary: 'Delete one tarball version, or all of an env’s tarballs.',
+  },
 } as const satisfies Record<string, RouteDef>;
+
+/** WebSocket routes: not part of the JSON route table, but authenticated the same way. */
+export const wsRoutes = {
+  hostContainerShell: {
+    path: `${API_PREFIX}/docker/containers/:name/shell`,
+    auth: 'user',
+    params: EnvNameParamsSchema,
+    query: TerminalQuerySchema,
+    summary: 'An interactive TTY (docker exec) in kawa-env-NAME; see the terminal frames in envs.ts.',
+  },
+} as const satisfies Record<
+  string,
+  { path: string; auth: RouteAuth; params: z.ZodType; query: z.ZodType; summary: string }
+>;
+
+/** Close codes of terminal WebSockets, besides 1000 after an `exit` frame. */
+export const terminalCloseCodes = {
+  /** The request failed validation or names nothing that exists; an `error` frame says why. */
+  refused: 4400,
+  /** The Docker Engine failed. */
+  dockerFailed: 4502,
+} as const;
 
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from './errors.js';
 import { NodeResourcesSchema, NodeUsageSchema } from './node.js';
-import { TaskStatusSchema } from './task.js';
+import { MountSchema, SyncProgressSchema, TaskStatusSchema } from './task.js';
 import { NODE_NAME_PATTERN } from './targets.js';
 
 /**
@@ -30,7 +30,12 @@ export const TaskSpecSchema = z.object({
   command: z.array(z.string()).min(1),
   env: z.record(z.string(), z.string()),
   workdir: z.string().nullable(),
+  /** An env name: the runner syncs `kawa/<name>:base` from the newest tarball. null: see `image`. */
   container: z.string().nullable(),
+  /** A registry image. Both null: the no-Docker executor. */
+  image: z.string().nullable(),
+  mounts: z.array(MountSchema),
+  privileged: z.boolean(),
   cores: z.number().min(0),
   memoryBytes: z.number().int().positive().nullable(),
   numa: z.number().int().min(0).nullable(),
@@ -80,6 +85,14 @@ export const TaskEventFrameSchema = z.object({
 });
 export type TaskEventFrame = z.infer<typeof TaskEventFrameSchema>;
 
+/** Progress of a syncing task's env load or image pull; sent at most a few times a second. */
+export const TaskProgressFrameSchema = z.object({
+  type: z.literal('task-progress'),
+  taskId: z.number().int().positive(),
+  progress: SyncProgressSchema,
+});
+export type TaskProgressFrame = z.infer<typeof TaskProgressFrameSchema>;
+
 export const CommandResultFrameSchema = z.object({
   type: z.literal('command-result'),
   requestId: z.number().int().positive(),
@@ -92,6 +105,7 @@ export const RunnerFrameSchema = z.discriminatedUnion('type', [
   HelloFrameSchema,
   HeartbeatFrameSchema,
   TaskEventFrameSchema,
+  TaskProgressFrameSchema,
   CommandResultFrameSchema,
 ]);
 export type RunnerFrame = z.infer<typeof RunnerFrameSchema>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseOrThrow } from './errors.js';
-import { SubmitTaskRequestSchema, canTransition, finalStatuses, taskStatuses } from './task.js';
+import { SubmitTaskRequestSchema, canTransition, finalStatuses, parseMountSpec, taskStatuses } from './task.js';
 
 const codeOf = (body: unknown): string => {
   try {
@@ -11,6 +11,19 @@ const codeOf = (body: unknown): string => {
   }
 };
 
+describe('parseMountSpec', () => {
+  it.each([
+    ['/a:/b', { source: '/a', target: '/b', readOnly: false }],
+    ['/a:/b:ro', { source: '/a', target: '/b', readOnly: true }],
+    ['/a:/b:rw', { source: '/a', target: '/b', readOnly: false }],
+    ['/a', null],
+    ['/a:/b:rx', null],
+    ['/a:/b:ro:x', null],
+  ])('parses %s', (text, expected) => {
+    expect(parseMountSpec(text)).toEqual(expected);
+  });
+});
+
 describe('SubmitTaskRequestSchema', () => {
   it('fills defaults', () => {
     expect(parseOrThrow(SubmitTaskRequestSchema, { command: ['true'] }, 'task')).toEqual({
@@ -20,6 +33,8 @@ describe('SubmitTaskRequestSchema', () => {
       memory: null,
       env: {},
       workdir: null,
+      mounts: [],
+      privileged: false,
       privateNetwork: false,
       privatePid: false,
     });
@@ -37,7 +52,25 @@ describe('SubmitTaskRequestSchema', () => {
     [{ command: [''] }, 'KAWA_ERR_EMPTY_COMMAND'],
     [{ command: ['x'], env: { 'BAD-NAME': '1' } }, 'KAWA_ERR_BAD_ENV'],
     [{ command: ['x'], workdir: 'relative' }, 'KAWA_ERR_BAD_REQUEST'],
-    [{ command: ['x'], container: 'Bad Name' }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: ['x'], container: 'Bad Name' }, 'KAWA_ERR_BAD_ENV_NAME'],
+    [{ command: ['x'], container: 'a/b' }, 'KAWA_ERR_BAD_ENV_NAME'],
+    [{ command: ['x'], container: 'a..b' }, 'KAWA_ERR_BAD_ENV_NAME'],
+    [{ command: ['x'], container: 'Upper' }, 'KAWA_ERR_BAD_ENV_NAME'],
+    [{ command: ['x'], container: 'x'.repeat(65) }, 'KAWA_ERR_BAD_ENV_NAME'],
+    [{ command: ['x'], container: 'x'.repeat(64) }, 'ok'],
+    [{ command: ['x'], container: 'py3.11_cuda-12' }, 'ok'],
+    [{ command: ['x'], image: 'debian:12' }, 'ok'],
+    [{ command: ['x'], image: 'registry.lab:5000/team/img:v1.2' }, 'ok'],
+    [{ command: ['x'], image: 'Debian 12' }, 'KAWA_ERR_BAD_IMAGE'],
+    [{ command: ['x'], image: 'debian:12', container: 'env' }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: ['x'], mounts: [{ source: '/data', target: '/data', readOnly: true }] }, 'ok'],
+    [{ command: ['x'], mounts: [{ source: 'data', target: '/data' }] }, 'KAWA_ERR_BAD_MOUNT'],
+    [{ command: ['x'], mounts: [{ source: '/data/../etc', target: '/data' }] }, 'KAWA_ERR_BAD_MOUNT'],
+    [{ command: ['x'], mounts: [{ source: '/data', target: '/shared/x' }] }, 'KAWA_ERR_BAD_MOUNT'],
+    [{ command: ['x'], mounts: [{ source: '/data', target: '/' }] }, 'KAWA_ERR_BAD_MOUNT'],
+    [{ command: ['x'], mounts: [{ source: '/', target: '/host' }] }, 'KAWA_ERR_BAD_MOUNT'],
+    [{ command: ['x'], container: 'NULL', mounts: [{ source: '/data', target: '/data' }] }, 'KAWA_ERR_BAD_MOUNT'],
+    [{ command: ['x'], container: 'NULL', privileged: true }, 'KAWA_ERR_BAD_REQUEST'],
     [{ command: 'echo hi' }, 'KAWA_ERR_BAD_REQUEST'],
     [{ command: ['x'], surprise: true }, 'KAWA_ERR_BAD_REQUEST'],
   ])('rejects %j with %s', (body, code) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envNameProblem, ImageRefSchema } from './envs.js';
 import { codedIssue } from './errors.js';
 import { CoresSchema, MemoryInputSchema } from './units.js';
 import { TargetInputSchema, TargetSchema } from './targets.js';
@@ -50,12 +51,12 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 
 /** The container name that selects the no-Docker executor. */
 export const NO_CONTAINER = 'NULL';
-export const ContainerNameSchema = z
-  .string()
-  .regex(
-    /^(NULL|[a-z0-9][a-z0-9_.-]{0,62})$/,
-    'a container is NULL or an env name of lowercase letters, digits, "_", "." or "-"',
-  );
+/** `NULL`, or an env name (see envs.ts). */
+export const ContainerNameSchema = z.string().superRefine((name, ctx) => {
+  if (name === NO_CONTAINER) return;
+  const problem = envNameProblem(name);
+  if (problem !== null) codedIssue(ctx, 'KAWA_ERR_BAD_ENV_NAME', problem);
+});
 
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const noNul = (value: string): boolean => !value.includes('\0');
@@ -83,19 +84,95 @@ export const AbsolutePathSchema = z
   .max(4096)
   .refine((path) => path.startsWith('/') && noNul(path), 'must be an absolute path');
 
+/** Container paths Kawa mounts itself; an extra mount may not cover or shadow them. */
+export const RESERVED_MOUNT_TARGETS = ['/shared', '/local_temp'] as const;
+
+/** Why `path` is not a clean absolute path, or null. */
+export function mountPathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return `"${path}" is not an absolute path`;
+  if (path.length > 4096) return 'a mount path has at most 4096 characters';
+  if (!noNul(path) || path.includes(',')) return `"${path}" contains a NUL byte or a comma`;
+  if (path !== '/' && path.endsWith('/')) return `"${path}" ends with "/"`;
+  if (path.split('/').some((part, index) => index > 0 && (part === '' || part === '.' || part === '..')))
+    return `"${path}" is not normalised (no "//", "." or ".." segments)`;
+  return null;
+}
+
+/** An extra bind mount: a host path (allow-listed in the host config) into the container. */
+export const MountSchema = z
+  .strictObject({
+    source: z.string(),
+    target: z.string(),
+    readOnly: z.boolean().default(false),
+  })
+  .superRefine((mount, ctx) => {
+    const problem = mountPathProblem(mount.source) ?? mountPathProblem(mount.target);
+    if (problem !== null)
+      return codedIssue(ctx, 'KAWA_ERR_BAD_MOUNT', `mount ${mount.source}:${mount.target}: ${problem}`);
+    if (mount.source === '/') return codedIssue(ctx, 'KAWA_ERR_BAD_MOUNT', 'the host root "/" cannot be mounted');
+    if (mount.target === '/')
+      return codedIssue(ctx, 'KAWA_ERR_BAD_MOUNT', 'a mount cannot replace the container root "/"');
+    for (const reserved of RESERVED_MOUNT_TARGETS) {
+      if (
+        mount.target === reserved ||
+        mount.target.startsWith(`${reserved}/`) ||
+        reserved.startsWith(`${mount.target}/`)
+      )
+        return codedIssue(
+          ctx,
+          'KAWA_ERR_BAD_MOUNT',
+          `mount target ${mount.target} collides with Kawa's own ${reserved}`,
+        );
+    }
+  });
+export type Mount = z.output<typeof MountSchema>;
+
+/** Parses `HOST:CONT[:ro|:rw]`, as `docker run -v` writes it, into a mount (validated by MountSchema later). */
+export function parseMountSpec(text: string): z.input<typeof MountSchema> | null {
+  const parts = text.split(':');
+  if (parts.length < 2 || parts.length > 3) return null;
+  const [source = '', target = '', mode] = parts;
+  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') return null;
+  return { source, target, readOnly: mode === 'ro' };
+}
+
 /** POST /api/v1/tasks. One task is made per target; no target lets the scheduler pick. */
-export const SubmitTaskRequestSchema = z.strictObject({
-  command: CommandSchema,
-  targets: z.array(TargetInputSchema).max(1000).default([]),
-  cores: CoresSchema.default(1),
-  memory: MemoryInputSchema.nullable().default(null),
-  env: EnvSchema.default({}),
-  workdir: AbsolutePathSchema.nullable().default(null),
-  /** An env name, or `NULL` for the no-Docker executor. Omitted: the host's default. */
-  container: ContainerNameSchema.optional(),
-  privateNetwork: z.boolean().default(false),
-  privatePid: z.boolean().default(false),
-});
+export const SubmitTaskRequestSchema = z
+  .strictObject({
+    command: CommandSchema,
+    targets: z.array(TargetInputSchema).max(1000).default([]),
+    cores: CoresSchema.default(1),
+    memory: MemoryInputSchema.nullable().default(null),
+    env: EnvSchema.default({}),
+    workdir: AbsolutePathSchema.nullable().default(null),
+    /** An env name, or `NULL` for the no-Docker executor. Omitted: the host's default (unless `image` is given). */
+    container: ContainerNameSchema.optional(),
+    /** A registry image to run instead of an env; the runner pulls it when it lacks it. */
+    image: ImageRefSchema.optional(),
+    /** Extra bind mounts (Docker tasks); each source must be under the host's mount_allow_list. */
+    mounts: z.array(MountSchema).max(32).default([]),
+    /** Docker --privileged; admins only. */
+    privileged: z.boolean().default(false),
+    privateNetwork: z.boolean().default(false),
+    privatePid: z.boolean().default(false),
+  })
+  .superRefine((request, ctx) => {
+    if (request.image !== undefined && request.container !== undefined)
+      codedIssue(ctx, 'KAWA_ERR_BAD_REQUEST', 'give --container or --image, not both');
+    const noDocker = request.container === NO_CONTAINER;
+    if (noDocker && request.mounts.length > 0)
+      codedIssue(
+        ctx,
+        'KAWA_ERR_BAD_MOUNT',
+        'extra mounts need a Docker task; --container NULL runs on the node itself',
+      );
+    if (noDocker && request.privileged)
+      codedIssue(
+        ctx,
+        'KAWA_ERR_BAD_REQUEST',
+        '--privileged needs a Docker task; --container NULL runs on the node itself',
+      );
+  });
 /** What a client sends (before defaults and parsing). */
 export type SubmitTaskInput = z.input<typeof SubmitTaskRequestSchema>;
 export type SubmitTaskRequest = z.output<typeof SubmitTaskRequestSchema>;
@@ -106,6 +183,16 @@ export const SubmitTaskResponseSchema = z.object({
 });
 export type SubmitTaskResponse = z.infer<typeof SubmitTaskResponseSchema>;
 
+/** A node's progress making a task's image present: loading an env tarball, or pulling an image. */
+export const SyncProgressSchema = z.object({
+  /** The env name, or the image for `--image` tasks. */
+  what: z.string().max(600),
+  phase: z.enum(['waiting', 'loading', 'pulling']),
+  doneBytes: z.number().int().min(0),
+  totalBytes: z.number().int().min(0).nullable(),
+});
+export type SyncProgress = z.infer<typeof SyncProgressSchema>;
+
 export const TaskSchema = z.object({
   id: z.number().int(),
   batchId: z.number().int(),
@@ -113,8 +200,12 @@ export const TaskSchema = z.object({
   command: z.array(z.string()),
   env: z.record(z.string(), z.string()),
   workdir: z.string().nullable(),
-  /** null: the no-Docker executor. */
+  /** The env the task runs in; null with `image` (a registry image) or for the no-Docker executor. */
   container: z.string().nullable(),
+  /** A registry image, when the task names one instead of an env. */
+  image: z.string().nullable(),
+  mounts: z.array(MountSchema),
+  privileged: z.boolean(),
   cores: z.number(),
   memoryBytes: z.number().int().nullable(),
   /** The target the user asked for, or null when the scheduler picks. */
@@ -129,6 +220,8 @@ export const TaskSchema = z.object({
   /** Why a pending task waits, or why a task failed. */
   reason: z.string().nullable(),
   exitCode: z.number().int().nullable(),
+  /** While `syncing`: how far the node has got loading the task's env. */
+  syncProgress: SyncProgressSchema.nullable(),
   submittedAt: z.number().int(),
   startedAt: z.number().int().nullable(),
   endedAt: z.number().int().nullable(),
