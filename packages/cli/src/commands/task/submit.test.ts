@@ -87,7 +87,7 @@ describe('kawa task submit', () => {
     [['-e', 'BAD-NAME=1'], 'KAWA_ERR_BAD_ENV'],
     [['-e', 'KAWA_TEST_UNSET_VARIABLE'], 'KAWA_ERR_BAD_ENV'],
     [['-w', 'relative/dir'], 'KAWA_ERR_BAD_REQUEST'],
-    [['--container', 'Bad Name'], 'KAWA_ERR_BAD_REQUEST'],
+    [['--container', 'Bad Name'], 'KAWA_ERR_BAD_ENV_NAME'],
   ])('refuses %j locally with %s and exit code 2, sending nothing', async (args, code) => {
     const host = submitHost();
     const run = await runWith(['task', 'submit', ...args, '--', 'true'], { fetch: host.fetch });
