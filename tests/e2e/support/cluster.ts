@@ -26,6 +26,8 @@ export interface Cluster {
   spawnKawa(args: string[]): ChildProcess;
   /** Calls the REST API with the admin token. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Everything `kawa up` (host and runner) has written to stderr so far. */
+  daemonLog(): string;
   /** Starts an extra runner with its own name and state dir, sharing the host's shared dir. */
   addRunner(name: string): ChildProcess;
   stop(): Promise<void>;
@@ -72,14 +74,22 @@ function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   });
 }
 
-export async function startCluster(options: { runnerName?: string } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  runnerName?: string;
+  /** Extra environment for the daemons and the CLI, for example KAWA_HOST_MOUNT_ALLOW_LIST. */
+  env?: Record<string, string>;
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const home = mkdtempSync(join(tmpdir(), 'kawa-e2e-'));
-  const env = cleanEnv(home);
+  const env = { ...cleanEnv(home), ...options.env };
   // Clusters run side by side and each numbers its tasks from 1, so every cluster's node gets
   // its own name: cgroup paths (<controller>/kawa/<node>/task-<id>) must not collide.
   const runnerName = options.runnerName ?? `e2e-${randomBytes(4).toString('hex')}`;
   const upArgs = [KAWA_BIN, 'up', '--port', '0', '--runner-name', runnerName];
   const up = spawn(process.execPath, upArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let daemonLog = '';
+  up.stderr.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));
   const extra: ChildProcess[] = [];
   let ready: RegExpExecArray;
   try {
@@ -115,6 +125,7 @@ export async function startCluster(options: { runnerName?: string } = {}): Promi
     node,
     token,
     kawa,
+    daemonLog: () => daemonLog,
     spawnKawa: (args) =>
       spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
     async api(method, path, body) {
