@@ -2,17 +2,18 @@ import {
   KawaError,
   parseOrThrow,
   routes,
-  type RouteDef,
   type RouteInput,
   type RouteName,
   type RouteResponse,
   type Routes,
   type Task,
 } from '@kawa/protocol';
-import { errorFromResponse } from './errors.js';
-import { createTransport, routePath } from './transport.js';
+import { contractMismatch } from './errors.js';
+import { createTransport } from './transport.js';
 import { followLogs, readLogs, openLogs, type LogBytes, type LogsOptions } from './logs.js';
-import { validateRouteInput } from './validate.js';
+import { sendRoute } from './send-route.js';
+import { socketTarget, type SocketInput, type SocketRouteName, type SocketTarget } from './socket.js';
+import { streamRoute, type StreamEvent, type StreamRouteName } from './stream.js';
 import { waitForTask, type WaitTaskOptions } from './wait.js';
 
 export interface ClientOptions {
@@ -33,7 +34,10 @@ type PartOf<N extends RouteName, K extends 'params' | 'query' | 'body'> =
         : { [P in K]: RouteInput<N, K> }
     : { [P in K]?: never };
 
-/** What `call` takes for route N: the parts the route declares, plus a signal. */
+/** Routes that answer once, with JSON or text; stream routes go through `stream`. */
+export type CallRouteName = Exclude<RouteName, StreamRouteName>;
+
+/** What `call` (or `stream`) takes for route N: the parts the route declares, plus a signal. */
 export type CallInput<N extends RouteName> = PartOf<N, 'params'> &
   PartOf<N, 'query'> &
   PartOf<N, 'body'> & { signal?: AbortSignal };
@@ -43,7 +47,7 @@ type CallArgs<N extends RouteName> =
   object extends Omit<CallInput<N>, 'signal'> ? [input?: CallInput<N>] : [input: CallInput<N>];
 
 /** The parsed answer of route N; text routes (logs) answer with a string. */
-export type CallResult<N extends RouteName> = Routes[N] extends { response: unknown } ? RouteResponse<N> : string;
+export type CallResult<N extends CallRouteName> = Routes[N] extends { response: unknown } ? RouteResponse<N> : string;
 
 /** A typed Kawa API client built from the protocol's route table. Used by the CLI and the web UI. */
 export interface KawaClient {
@@ -54,7 +58,19 @@ export interface KawaClient {
    * response schema. Error answers become KawaError; connection failures
    * KAWA_ERR_HOST_UNREACHABLE. Aborting `signal` rejects with the abort reason.
    */
-  call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<CallResult<N>>;
+  call<N extends CallRouteName>(name: N, ...args: CallArgs<N>): Promise<CallResult<N>>;
+  /**
+   * Calls a route that answers NDJSON (`route.stream`) and yields its events, each parsed with
+   * the route's stream schema. Input checks and error answers before the stream starts throw
+   * as from `call`, on the first iteration; a line that is not JSON or not allowed throws
+   * KAWA_ERR_INTERNAL; a connection lost midway KAWA_ERR_HOST_UNREACHABLE.
+   */
+  stream<N extends StreamRouteName>(name: N, ...args: CallArgs<N>): AsyncIterable<StreamEvent<N>>;
+  /**
+   * The URL (`ws://`/`wss://`) and auth headers of a WebSocket route, its input checked first.
+   * Opening the socket is the caller's: the client has no Node APIs.
+   */
+  socket<N extends SocketRouteName>(name: N, input: SocketInput<N>): SocketTarget;
   /** A task's log as text. With `follow: true`, an async iterable of text chunks until the task ends. */
   logs(id: number, options: LogsOptions & { follow: true }, signal?: AbortSignal): AsyncIterable<string>;
   logs(id: number, options?: LogsOptions & { follow?: false }, signal?: AbortSignal): Promise<string>;
@@ -67,42 +83,31 @@ export interface KawaClient {
 export function createClient(options: ClientOptions): KawaClient {
   const transport = createTransport(options);
 
-  async function call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<CallResult<N>> {
+  async function call<N extends CallRouteName>(name: N, ...args: CallArgs<N>): Promise<CallResult<N>> {
     const input = (args[0] ?? {}) as { params?: unknown; query?: unknown; body?: unknown; signal?: AbortSignal };
-    validateRouteInput(name, input);
-    const route: RouteDef = routes[name];
-    // POST routes always carry a JSON body, so an action without one still passes content checks.
-    const body = route.method === 'POST' ? (input.body ?? {}) : undefined;
-    const response = await transport.send(routePath(route, input.params, input.query), {
-      method: route.method,
-      body,
-      signal: input.signal,
-    });
-    if (!response.ok) throw await errorFromResponse(response, `${route.method} ${route.path}`);
+    if ('stream' in routes[name])
+      throw new TypeError(`${name} answers a stream: use client.stream('${name}', …), not call`);
+    const { route, what, response } = await sendRoute(transport, name, input);
     if (!route.response) return (await response.text()) as CallResult<N>;
     let json: unknown;
     try {
       json = await response.json();
     } catch (error) {
       if (input.signal?.aborted) throw input.signal.reason ?? error;
-      throw new KawaError('KAWA_ERR_INTERNAL', `${route.method} ${route.path} answered with a body that is not JSON`, {
-        cause: error,
-      });
+      throw new KawaError('KAWA_ERR_INTERNAL', `${what} answered with a body that is not JSON`, { cause: error });
     }
     try {
-      return parseOrThrow(route.response, json, `answer of ${route.method} ${route.path}`) as CallResult<N>;
+      return parseOrThrow(route.response, json, `answer of ${what}`) as CallResult<N>;
     } catch (error) {
-      // A well-formed answer the contract does not allow means client and host versions differ.
-      const message = error instanceof Error ? error.message : String(error);
-      throw new KawaError('KAWA_ERR_INTERNAL', `${message} (do the client and host run the same Kawa version?)`, {
-        cause: error,
-      });
+      throw contractMismatch(error);
     }
   }
 
   const client: KawaClient = {
     baseUrl: transport.baseUrl,
     call,
+    stream: (name, ...args) => streamRoute(transport, name, args[0] ?? {}),
+    socket: (name, input) => socketTarget(transport, name, input),
     logs: ((id: number, logOptions: LogsOptions & { follow?: boolean } = {}, signal?: AbortSignal) =>
       logOptions.follow === true
         ? followLogs(transport, id, logOptions, signal)

@@ -1,4 +1,4 @@
-import { ErrorBodySchema, KawaError, type ErrorCode } from '@kawa/protocol';
+import { ErrorBodySchema, ErrorCodeSchema, KawaError, type ErrorCode } from '@kawa/protocol';
 
 /** What to tell a user whose client cannot reach the host. */
 const reachHint = 'is `kawa up` or `kawa host` running? check [client] host_url (or --host-url, KAWA_CLIENT_HOST_URL)';
@@ -60,4 +60,28 @@ export async function errorFromResponse(response: Response, what: string): Promi
     `${what} answered HTTP ${response.status} without a Kawa error body${snippet === '' ? '' : `: ${snippet}`} (is host_url a Kawa host?)`,
     { details: { status: response.status } },
   );
+}
+
+/**
+ * An answer that is well-formed but that the contract does not allow: client and host most
+ * likely run different Kawa versions.
+ */
+export function contractMismatch(error: unknown): KawaError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new KawaError('KAWA_ERR_INTERNAL', `${message} (do the client and host run the same Kawa version?)`, {
+    cause: error,
+  });
+}
+
+/**
+ * A KawaError from an error carried inside a stream or a frame (`{code, message, details}`),
+ * where the code is a plain string: a code this client does not know becomes KAWA_ERR_INTERNAL
+ * and keeps the original in the message.
+ */
+export function errorFromWire(error: { code: string; message: string; details?: unknown }): KawaError {
+  const known = ErrorCodeSchema.safeParse(error.code);
+  if (known.success) return new KawaError(known.data, error.message, { details: error.details });
+  return new KawaError('KAWA_ERR_INTERNAL', `${error.message} (unknown code ${error.code} from the host)`, {
+    details: error.details,
+  });
 }

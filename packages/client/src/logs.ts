@@ -1,7 +1,7 @@
-import { LOG_SIZE_HEADER, routes, type LogStream } from '@kawa/protocol';
-import { routePath, type Transport } from './transport.js';
-import { errorFromResponse, hostUnreachable } from './errors.js';
-import { validateRouteInput } from './validate.js';
+import { LOG_SIZE_HEADER, type LogStream } from '@kawa/protocol';
+import type { Transport } from './transport.js';
+import { readBody } from './body.js';
+import { sendRoute } from './send-route.js';
 
 /** Which part of a task's log to read; see LogsQuerySchema. */
 export interface LogsOptions {
@@ -38,36 +38,10 @@ export async function openLogs(
   options: LogsOptions & { follow?: boolean },
   signal?: AbortSignal,
 ): Promise<LogBytes> {
-  const input = { params: { id }, query: logsQuery(options) };
-  validateRouteInput('taskLogs', input);
-  const route = routes.taskLogs;
-  const response = await transport.send(routePath(route, input.params, input.query), { method: route.method, signal });
-  if (!response.ok) throw await errorFromResponse(response, `${route.method} ${route.path}`);
+  const { response } = await sendRoute(transport, 'taskLogs', { params: { id }, query: logsQuery(options), signal });
   const sizeHeader = response.headers.get(LOG_SIZE_HEADER);
   const size = sizeHeader === null || !/^\d+$/.test(sizeHeader) ? null : Number(sizeHeader);
-  return { size, chunks: readBody(transport.baseUrl, response, signal) };
-}
-
-/** Reads a response body chunk by chunk with a reader, which browsers and Node both support. */
-async function* readBody(baseUrl: string, response: Response, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      let result: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason ?? error;
-        throw hostUnreachable(baseUrl, error, 'keep reading a log from');
-      }
-      if (result.done) return;
-      yield result.value;
-    }
-  } finally {
-    // Stopping early (break, abort) must free the connection.
-    await reader.cancel().catch(() => undefined);
-  }
+  return { size, chunks: readBody(transport.baseUrl, response, 'keep reading a log from', signal) };
 }
 
 export async function readLogs(

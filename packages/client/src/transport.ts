@@ -5,18 +5,28 @@ import type { ClientOptions } from './client.js';
 /** Everything a request needs, shared by `call` and the log reader. */
 export interface Transport {
   baseUrl: string;
+  /** The `Authorization` header for the token, or none when there is no token. */
+  authHeaders(): Record<string, string>;
   /** Sends a request, mapping connection failures (not aborts) to KAWA_ERR_HOST_UNREACHABLE. */
-  send(path: string, init: { method: string; body?: unknown; signal?: AbortSignal | undefined }): Promise<Response>;
+  send(
+    path: string,
+    init: { method: string; body?: unknown; signal?: AbortSignal | undefined; accept?: string },
+  ): Promise<Response>;
 }
 
 export function createTransport(options: ClientOptions): Transport {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const authHeaders = (): Record<string, string> =>
+    options.token === '' ? {} : { authorization: `Bearer ${options.token}` };
   return {
     baseUrl,
+    authHeaders,
     async send(path, init) {
-      const headers: Record<string, string> = { accept: 'application/json, text/plain' };
-      if (options.token !== '') headers.authorization = `Bearer ${options.token}`;
+      const headers: Record<string, string> = {
+        accept: init.accept ?? 'application/json, text/plain',
+        ...authHeaders(),
+      };
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       try {
         return await fetchImpl(`${baseUrl}${path}`, {
