@@ -1,6 +1,6 @@
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { KawaError, MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
+import { MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
 import { authRouteHandlers } from './auth/routes.js';
 import { systemClock, type Clock } from './clock.js';
 import { answerFrameworkError, installErrorHandlers } from './http/errors.js';
@@ -12,6 +12,7 @@ import { registerRunnerLinkRoute } from './runner-gateway/routes.js';
 import { createServices } from './services.js';
 import type { Store } from './store/store.js';
 import { taskRouteHandlers } from './tasks/routes.js';
+import { registerDashboard } from './web/register.js';
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   commandTimeoutMs?: number;
   /** The fallback poll of log follow; fs.watch usually wakes it sooner. */
   logPollMs?: number;
+  /** The built web dashboard (packages/web/dist) to serve at `/`; absent: `/` says it is not built. */
+  webRoot?: string | null;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
@@ -86,9 +89,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register((instance, _options, done) => {
     registerRouteTable(instance, handlers, { auth: services.auth, validateResponses: deps.validateResponses ?? false });
     registerRunnerLinkRoute(instance, services.auth, services.link);
-    instance.get('/', () => {
-      throw new KawaError('KAWA_ERR_NOT_IMPLEMENTED', 'the web dashboard is not built yet');
-    });
+    registerDashboard(instance, services, deps.webRoot ?? null);
     done();
   });
 

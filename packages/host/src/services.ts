@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { holdingStatuses, isFinalStatus, type HostConfig } from '@kawa/protocol';
 import { AuthService } from './auth/service.js';
 import type { Clock } from './clock.js';
+import { EventHub } from './events/hub.js';
 import { LogsService } from './logs/service.js';
 import { NodeRegistry } from './nodes/registry.js';
 import { NodesService } from './nodes/service.js';
@@ -36,6 +37,7 @@ export interface HostServices {
   gateway: RunnerGateway;
   waiters: FinalWaiters;
   link: LinkSessionDeps;
+  events: EventHub;
   /** Aborts on shutdown: long-polls answer, follows end. */
   shutdown: AbortController;
   stop(): void;
@@ -147,6 +149,7 @@ export function createServices(options: ServiceOptions): HostServices {
     gateway,
     waiters,
     link,
+    events: new EventHub({ lifecycle, nodes, scheduler, tasks: store.tasks, clock, signal: shutdown.signal }),
     shutdown,
     stop: () => {
       shutdown.abort();

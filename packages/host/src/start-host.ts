@@ -10,6 +10,8 @@ export interface StartHostOptions {
   /** The host section of the config, from @kawa/config's loadConfig (paths already expanded). */
   config: HostConfig;
   logLevel?: LogLevel;
+  /** The built web dashboard to serve at `/` (see AppDeps.webRoot). */
+  webRoot?: string | null;
   /** Milliseconds since the epoch; tests pass their own. */
   now?: () => number;
 }
@@ -47,6 +49,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       store,
       clock: { now },
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      webRoot: options.webRoot ?? null,
     });
     try {
       await app.listen({ host: config.listen, port: config.port });

@@ -7,6 +7,7 @@ export * from './node.js';
 export * from './logs.js';
 export * from './runner-link.js';
 export * from './routes.js';
+export * from './events.js';
 export * from './config.js';
 export * from './task-env.js';
 

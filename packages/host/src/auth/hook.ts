@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
+import { tokenFromSubprotocols } from '@kawa/protocol';
 import type { Principal } from './principal.js';
 import type { Audience, AuthService } from './service.js';
 
@@ -10,14 +11,27 @@ declare module 'fastify' {
 }
 
 /**
+ * The credentials of a request: its `Authorization` header or, on a WebSocket upgrade only, a
+ * token offered as the subprotocol `kawa.token.<token>` after `kawa.v1` (browsers cannot set
+ * headers on a WebSocket). A token in the URL is never read: URLs end up in logs and history.
+ */
+export function credentialsOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) return header;
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return undefined;
+  const token = tokenFromSubprotocols(request.headers['sec-websocket-protocol']);
+  return token === null ? undefined : `Bearer ${token}`;
+}
+
+/**
  * An onRequest hook that refuses the request unless its token fits `audience`. It runs before
- * the body is read and, on the runner link, before the WebSocket upgrade, so a refusal is a
- * plain HTTP 401/403.
+ * the body is read and, on WebSockets, before the upgrade, so a refusal is a plain HTTP
+ * 401/403.
  */
 export function authHook(auth: AuthService, audience: Audience): onRequestHookHandler {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     try {
-      request.principal = auth.authorize(request.headers.authorization, audience);
+      request.principal = auth.authorize(credentialsOf(request), audience);
       done();
     } catch (error) {
       done(error as Error);

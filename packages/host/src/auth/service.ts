@@ -15,7 +15,10 @@ export class AuthService {
   authenticate(header: string | undefined): Principal {
     const match = header === undefined ? null : BEARER.exec(header);
     if (!match?.[1]) {
-      throw new KawaError('KAWA_ERR_UNAUTHORIZED', 'missing token: send "Authorization: Bearer <token>"');
+      throw new KawaError(
+        'KAWA_ERR_UNAUTHORIZED',
+        'missing token: send "Authorization: Bearer <token>" (a WebSocket may offer the subprotocols "kawa.v1, kawa.token.<token>")',
+      );
     }
     const stored = this.tokens.findByHash(hashToken(match[1]));
     if (!stored)

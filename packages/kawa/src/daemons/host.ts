@@ -7,6 +7,7 @@ import { explainStartError } from './start-errors.js';
 import { untilAborted } from './stop-signal.js';
 import type { DaemonOptions } from './index.js';
 import { loadDaemons } from './load.js';
+import { dashboardLine, webAssetsDir } from './web-assets.js';
 
 interface HostFlags {
   port?: string;
@@ -27,12 +28,16 @@ export function registerHostCommand(program: Command, context: CliContext, optio
         const stop = options.stopSignal();
         const config = context.config({ host: { port: parsePort(flags.port), listen: flags.listen } });
         const { startHost } = await loadDaemons();
-        const host = await startHost({ config: config.host, logLevel: flags.logLevel }).catch((error: unknown) => {
-          throw explainStartError(error, 'the host', { address: config.host.listen, port: config.host.port });
-        });
+        const webRoot = webAssetsDir();
+        const host = await startHost({ config: config.host, logLevel: flags.logLevel, webRoot }).catch(
+          (error: unknown) => {
+            throw explainStartError(error, 'the host', { address: config.host.listen, port: config.host.port });
+          },
+        );
         const out = context.io.stdout;
         writeLine(out, `Kawa host listening at ${host.url}`);
         writeLine(out, `  API:          ${host.url}${API_PREFIX}`);
+        writeLine(out, `  Dashboard:    ${dashboardLine(host.url, webRoot)}`);
         writeLine(out, `  Admin token:  ${host.adminTokenFile}`);
         writeLine(
           out,

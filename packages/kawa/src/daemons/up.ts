@@ -9,6 +9,7 @@ import { explainStartError } from './start-errors.js';
 import { untilAborted } from './stop-signal.js';
 import type { DaemonOptions } from './index.js';
 import { loadDaemons } from './load.js';
+import { dashboardLine, webAssetsDir } from './web-assets.js';
 
 interface UpFlags {
   port?: string;
@@ -95,9 +96,12 @@ export function registerUpCommand(program: Command, context: CliContext, options
           runner: { name: flags.runnerName },
         });
         const { startHost, startRunner } = await loadDaemons();
-        const host = await startHost({ config: config.host, logLevel: flags.logLevel }).catch((error: unknown) => {
-          throw explainStartError(error, 'the host', { address: config.host.listen, port: config.host.port });
-        });
+        const webRoot = webAssetsDir();
+        const host = await startHost({ config: config.host, logLevel: flags.logLevel, webRoot }).catch(
+          (error: unknown) => {
+            throw explainStartError(error, 'the host', { address: config.host.listen, port: config.host.port });
+          },
+        );
         let runner: RunningRunner | undefined;
         try {
           const joinToken = readFileSync(host.joinTokenFile, 'utf8').trim();
@@ -137,7 +141,7 @@ export function registerUpCommand(program: Command, context: CliContext, options
         // The first line is a contract: scripts and tests read the URL and node name from it.
         writeLine(out, `Kawa is up at ${host.url} (node ${runner.name})`);
         writeLine(out, `  API:          ${host.url}${API_PREFIX}`);
-        writeLine(out, `  Dashboard:    ${host.url}/ (not built yet)`);
+        writeLine(out, `  Dashboard:    ${dashboardLine(host.url, webRoot)}`);
         writeLine(out, `  Admin token:  ${host.adminTokenFile}`);
         writeLine(out, `  Config:       ${config.path}${note}`);
         writeLine(out, '  Try:          kawa task submit --container NULL --wait -- echo hello');
