@@ -3,6 +3,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
 import { authRouteHandlers } from './auth/routes.js';
 import { systemClock, type Clock } from './clock.js';
+import { envRouteHandlers } from './envs/routes.js';
+import { registerShellRoute } from './envs/shell-route.js';
 import { answerFrameworkError, installErrorHandlers } from './http/errors.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { registerRouteTable, type RouteHandlers } from './http/route-table.js';
@@ -29,6 +31,8 @@ export interface AppDeps {
   commandTimeoutMs?: number;
   /** The fallback poll of log follow; fs.watch usually wakes it sooner. */
   logPollMs?: number;
+  /** Pack the default env's first tarball in the background once the app is ready (startHost does). */
+  buildDefaultEnv?: boolean;
   /** The built web dashboard (packages/web/dist) to serve at `/`; absent: `/` says it is not built. */
   webRoot?: string | null;
 }
@@ -83,19 +87,27 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...nodeRouteHandlers(services.nodes),
     ...taskRouteHandlers(services.tasks, services.shutdown.signal),
     ...logRouteHandlers(services.logs),
+    ...envRouteHandlers(services.envs, services.shutdown.signal),
   };
   // Routes go in a plugin so they are added after @fastify/websocket is loaded (its onRoute
   // hook must see the runner link), and after any onRoute hook the caller adds to the app.
   void app.register((instance, _options, done) => {
     registerRouteTable(instance, handlers, { auth: services.auth, validateResponses: deps.validateResponses ?? false });
     registerRunnerLinkRoute(instance, services.auth, services.link);
+    registerShellRoute(instance, services.auth, services.envs.shell);
     registerDashboard(instance, services, deps.webRoot ?? null);
     done();
   });
 
-  app.addHook('preClose', (done) => {
-    services.stop();
-    done();
+  if (deps.buildDefaultEnv) {
+    // Not awaited: the host listens at once; a submit that needs the env waits for it instead.
+    app.addHook('onReady', (done) => {
+      void services.envs.defaultEnv.ensure(services.shutdown.signal);
+      done();
+    });
+  }
+  app.addHook('preClose', async () => {
+    await services.stop();
   });
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { holdingStatuses, isFinalStatus, type HostConfig } from '@kawa/protocol';
 import { AuthService } from './auth/service.js';
 import type { Clock } from './clock.js';
+import { createEnvServices, type EnvServices } from './envs/services.js';
 import { EventHub } from './events/hub.js';
 import { LogsService } from './logs/service.js';
 import { NodeRegistry } from './nodes/registry.js';
@@ -10,6 +11,7 @@ import { RunnerGateway } from './runner-gateway/gateway.js';
 import type { LinkSessionDeps } from './runner-gateway/link-session.js';
 import { Liveness } from './runner-gateway/liveness.js';
 import { reconcileNode } from './runner-gateway/reconcile.js';
+import { applyTaskProgress } from './runner-gateway/task-progress.js';
 import { applyTaskReport } from './runner-gateway/task-reports.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { toTaskSpec } from './scheduler/task-spec.js';
@@ -33,14 +35,16 @@ export interface HostServices {
   nodes: NodesService;
   tasks: TasksService;
   logs: LogsService;
+  envs: EnvServices;
   scheduler: Scheduler;
   gateway: RunnerGateway;
   waiters: FinalWaiters;
   link: LinkSessionDeps;
   events: EventHub;
-  /** Aborts on shutdown: long-polls answer, follows end. */
+  /** Aborts on shutdown: long-polls answer, follows end, tarball writes stop. */
   shutdown: AbortController;
-  stop(): void;
+  /** Aborts and waits for background work (tarball writes) to clean up. */
+  stop(): Promise<void>;
 }
 
 export function createServices(options: ServiceOptions): HostServices {
@@ -94,6 +98,7 @@ export function createServices(options: ServiceOptions): HostServices {
   // Runners of the previous host process get one grace period to reconnect.
   for (const node of registry.all()) if (node.status === 'online') liveness.touch(node.name);
 
+  const envs = createEnvServices({ config, clock, log });
   const tasks = new TasksService({
     config,
     tasks: store.tasks,
@@ -102,6 +107,7 @@ export function createServices(options: ServiceOptions): HostServices {
     scheduler,
     gateway,
     waiters,
+    envs: envs.check,
     clock,
     commandTimeoutMs: options.commandTimeoutMs,
   });
@@ -127,6 +133,9 @@ export function createServices(options: ServiceOptions): HostServices {
         case 'task-event':
           applyTaskReport(name, frame, store.tasks, lifecycle, log);
           return;
+        case 'task-progress':
+          applyTaskProgress(name, frame, store.tasks, log);
+          return;
         case 'command-result':
           if (!runnerLink.resolveCommand(frame))
             log.debug({ node: name, requestId: frame.requestId }, 'late or unknown command-result');
@@ -145,15 +154,17 @@ export function createServices(options: ServiceOptions): HostServices {
     nodes,
     tasks,
     logs: new LogsService(config.shared_dir, store.tasks, waiters, options.logPollMs),
+    envs,
     scheduler,
     gateway,
     waiters,
     link,
     events: new EventHub({ lifecycle, nodes, scheduler, tasks: store.tasks, clock, signal: shutdown.signal }),
     shutdown,
-    stop: () => {
+    stop: async () => {
       shutdown.abort();
       liveness.stop();
+      await envs.idle();
     },
   };
 }

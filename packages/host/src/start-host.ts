@@ -48,6 +48,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       config,
       store,
       clock: { now },
+      buildDefaultEnv: true,
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       webRoot: options.webRoot ?? null,
     });

@@ -1,6 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
+  KawaError,
+  isKawaError,
   parseOrThrow,
   routes,
   type RouteDef,
@@ -23,8 +26,21 @@ export interface RouteCall<N extends RouteName> {
   reply: FastifyReply;
 }
 
-/** JSON routes return their response type; text routes (logs) return what Fastify can send. */
-export type RouteResult<N extends RouteName> = Routes[N] extends { response: z.ZodType } ? RouteResponse<N> : unknown;
+/** One line of a stream route's NDJSON answer. */
+export type RouteStreamEvent<N extends RouteName> = Routes[N] extends { stream: infer S extends z.ZodType }
+  ? z.output<S>
+  : never;
+
+/**
+ * JSON routes return their response type. Stream routes return the events to write as NDJSON:
+ * whatever the handler throws before returning is an ordinary JSON error with its status.
+ * Text routes (logs) return what Fastify can send.
+ */
+export type RouteResult<N extends RouteName> = Routes[N] extends { response: z.ZodType }
+  ? RouteResponse<N>
+  : Routes[N] extends { stream: z.ZodType }
+    ? AsyncIterable<RouteStreamEvent<N>>
+    : unknown;
 
 export type RouteHandler<N extends RouteName> = (call: RouteCall<N>) => RouteResult<N> | Promise<RouteResult<N>>;
 
@@ -58,6 +74,15 @@ function registerRoute<N extends RouteName>(
         reply,
       } as RouteCall<N>;
       const result = await handler(call);
+      if (route.stream) {
+        const events = result as AsyncIterable<unknown>;
+        const schema = options.validateResponses ? route.stream : null;
+        reply
+          .status(route.successStatus ?? 200)
+          .type('application/x-ndjson')
+          .header('cache-control', 'no-store');
+        return reply.send(Readable.from(ndjsonLines(name, events, schema, request.log)));
+      }
       if (route.response && options.validateResponses) {
         const checked = route.response.safeParse(result);
         if (!checked.success) throw new Error(`${name} answered outside its schema: ${checked.error.message}`);
@@ -66,6 +91,37 @@ function registerRoute<N extends RouteName>(
       return result;
     },
   });
+}
+
+/**
+ * The events as NDJSON lines. Once the answer has started its status cannot change, so a
+ * failure becomes the last line, `{"type":"error","error":{code,message}}` (routes.ts: every
+ * stream ends in `done` or `error`). A bug is logged and sent as KAWA_ERR_INTERNAL.
+ */
+async function* ndjsonLines(
+  name: RouteName,
+  events: AsyncIterable<unknown>,
+  schema: z.ZodType | null,
+  log: FastifyBaseLogger,
+): AsyncGenerator<string> {
+  try {
+    for await (const event of events) {
+      if (schema) {
+        const checked = schema.safeParse(event);
+        if (!checked.success) throw new Error(`${name} streamed an event outside its schema: ${checked.error.message}`);
+      }
+      yield `${JSON.stringify(event)}\n`;
+    }
+  } catch (error) {
+    let known: KawaError;
+    if (isKawaError(error)) {
+      known = error;
+    } else {
+      log.error({ err: error, route: name }, 'unexpected error in a stream');
+      known = new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host; its log has the details');
+    }
+    yield `${JSON.stringify({ type: 'error', error: known.toBody().error })}\n`;
+  }
 }
 
 /** Registers every route of the protocol's table, each with its auth hook and schemas. */

@@ -48,18 +48,20 @@ describe('scheduling through the API', () => {
     expect(list.json()).toMatchObject({ total: 0 });
   });
 
-  it('refuses Docker containers for now with 501', async () => {
+  it('refuses an env that has no tarball with 404, and schedules nothing', async () => {
     const response = await host.app.inject({
       method: 'POST',
       url: routes.submitTasks.path,
       headers: host.admin,
       payload: { command: ['true'], container: 'pytorch' },
     });
-    expect(response.statusCode).toBe(501);
+    expect(response.statusCode).toBe(404);
     expect(ErrorBodySchema.parse(response.json()).error).toMatchObject({
-      code: 'KAWA_ERR_NOT_IMPLEMENTED',
-      message: expect.stringMatching(/--container NULL/) as unknown,
+      code: 'KAWA_ERR_ENV_NOT_FOUND',
+      message: expect.stringMatching(/kawa docker tar create pytorch/) as unknown,
     });
+    const list = await host.app.inject({ method: 'GET', url: routes.listTasks.path, headers: host.admin });
+    expect(list.json()).toMatchObject({ total: 0 });
   });
 
   it('keeps FIFO order, waits with the busy reason, and places the next task when one ends', async () => {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { NodeResourcesSchema, NodeUsageSchema, TargetSchema, TaskStatusSchema, type TaskStatus } from '@kawa/protocol';
+import {
+  MountSchema,
+  NodeResourcesSchema,
+  NodeUsageSchema,
+  SyncProgressSchema,
+  TargetSchema,
+  TaskStatusSchema,
+  type Mount,
+  type SyncProgress,
+  type TaskStatus,
+} from '@kawa/protocol';
 
 /**
  * Decoders for the JSON and enum columns. The database is ours, but a row read back is
@@ -21,6 +31,9 @@ export const decodeStringRecord = (text: string, column: string): Record<string,
 export const decodeIntArray = (text: string, column: string): number[] => decodeJson(IntArray, text, column);
 export const decodeTarget = (text: string): z.output<typeof TargetSchema> =>
   decodeJson(TargetSchema, text, 'tasks.target');
+export const decodeMounts = (text: string): Mount[] => decodeJson(z.array(MountSchema), text, 'tasks.mounts');
+export const decodeSyncProgress = (text: string): SyncProgress =>
+  decodeJson(SyncProgressSchema, text, 'tasks.sync_progress');
 export const decodeResources = (text: string): z.output<typeof NodeResourcesSchema> =>
   decodeJson(NodeResourcesSchema, text, 'nodes.resources');
 export const decodeUsage = (text: string): z.output<typeof NodeUsageSchema> =>

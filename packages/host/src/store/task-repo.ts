@@ -2,12 +2,22 @@ import type { Database, Statement } from 'better-sqlite3';
 import {
   finalStatuses,
   type ListTasksQuery,
+  type Mount,
+  type SyncProgress,
   type Target,
   type Task,
   type TaskEvent,
   type TaskStatus,
 } from '@kawa/protocol';
-import { decodeIntArray, decodeStatus, decodeStringArray, decodeStringRecord, decodeTarget } from './columns.js';
+import {
+  decodeIntArray,
+  decodeMounts,
+  decodeStatus,
+  decodeStringArray,
+  decodeStringRecord,
+  decodeSyncProgress,
+  decodeTarget,
+} from './columns.js';
 
 /** What a submit stores for one task, before it has an id. */
 export interface NewTask {
@@ -16,6 +26,9 @@ export interface NewTask {
   env: Record<string, string>;
   workdir: string | null;
   container: string | null;
+  image: string | null;
+  mounts: Mount[];
+  privileged: boolean;
   cores: number;
   memoryBytes: number | null;
   target: Target | null;
@@ -48,6 +61,10 @@ interface TaskRow {
   env: string;
   workdir: string | null;
   container: string | null;
+  image: string | null;
+  mounts: string;
+  privileged: number;
+  sync_progress: string | null;
   cores: number;
   memory_bytes: number | null;
   target: string | null;
@@ -81,6 +98,9 @@ function toTask(row: TaskRow): Task {
     env: decodeStringRecord(row.env, 'tasks.env'),
     workdir: row.workdir,
     container: row.container,
+    image: row.image,
+    mounts: decodeMounts(row.mounts),
+    privileged: row.privileged !== 0,
     cores: row.cores,
     memoryBytes: row.memory_bytes,
     target: row.target === null ? null : decodeTarget(row.target),
@@ -92,6 +112,7 @@ function toTask(row: TaskRow): Task {
     status: decodeStatus(row.status),
     reason: row.reason,
     exitCode: row.exit_code,
+    syncProgress: row.sync_progress === null ? null : decodeSyncProgress(row.sync_progress),
     submittedAt: row.submitted_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,
@@ -120,16 +141,17 @@ export class TaskRepo {
   private readonly changeStatement: Statement<Record<string, unknown>, TaskRow>;
   private readonly byStatusStatement: Statement<[string], TaskRow>;
   private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
+  private readonly syncProgressStatement: Statement<[string, number, string]>;
   private readonly listStatements = new Map<string, Statement<unknown[], TaskRow>>();
   private readonly countStatements = new Map<string, Statement<unknown[], { total: number }>>();
 
   constructor(private readonly db: Database) {
     this.insertBatchStatement = db.prepare('INSERT INTO batches (owner, submitted_at) VALUES (?, ?)');
     this.insertTaskStatement = db.prepare(`
-      INSERT INTO tasks (batch_id, owner, command, env, workdir, container, cores, memory_bytes, target,
-                         private_network, private_pid, status, reason, submitted_at)
-      VALUES (@batchId, @owner, @command, @env, @workdir, @container, @cores, @memoryBytes, @target,
-              @privateNetwork, @privatePid, 'pending', @reason, @at)
+      INSERT INTO tasks (batch_id, owner, command, env, workdir, container, image, mounts, privileged, cores,
+                         memory_bytes, target, private_network, private_pid, status, reason, submitted_at)
+      VALUES (@batchId, @owner, @command, @env, @workdir, @container, @image, @mounts, @privileged, @cores,
+              @memoryBytes, @target, @privateNetwork, @privatePid, 'pending', @reason, @at)
       RETURNING *`);
     this.insertEventStatement = db.prepare(
       'INSERT INTO task_events (task_id, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)',
@@ -146,12 +168,17 @@ export class TaskRepo {
         numa = CASE WHEN @to = 'pending' THEN NULL WHEN @node IS NULL THEN numa ELSE @numa END,
         gpus = CASE WHEN @to = 'pending' THEN '[]' ELSE COALESCE(@gpus, gpus) END,
         started_at = COALESCE(started_at, @startedAt),
-        ended_at = @endedAt
+        ended_at = @endedAt,
+        -- Progress describes the current sync only: any state change ends it.
+        sync_progress = NULL
       WHERE id = @id AND status = @from
       RETURNING *`);
     this.byStatusStatement = db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY id');
     this.liveOnNodeStatement = db.prepare(
       `SELECT * FROM tasks WHERE node = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
+    );
+    this.syncProgressStatement = db.prepare(
+      `UPDATE tasks SET sync_progress = ? WHERE id = ? AND node = ? AND status = 'syncing'`,
     );
   }
 
@@ -172,6 +199,9 @@ export class TaskRepo {
           env: JSON.stringify(task.env),
           workdir: task.workdir,
           container: task.container,
+          image: task.image,
+          mounts: JSON.stringify(task.mounts),
+          privileged: task.privileged ? 1 : 0,
           cores: task.cores,
           memoryBytes: task.memoryBytes,
           target: task.target === null ? null : JSON.stringify(task.target),
@@ -219,6 +249,14 @@ export class TaskRepo {
       this.insertEventStatement.run(id, change.at, change.from, change.to, change.reason);
       return toTask(row);
     })();
+  }
+
+  /**
+   * Records how far `node` has got syncing task `id`. Only a task that is `syncing` on that
+   * node takes it (the check and the write are one statement); returns whether it did.
+   */
+  setSyncProgress(id: number, node: string, progress: SyncProgress): boolean {
+    return this.syncProgressStatement.run(JSON.stringify(progress), id, node).changes > 0;
   }
 
   /** Runs `body` in one transaction (nested calls become savepoints). */

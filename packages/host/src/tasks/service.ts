@@ -12,6 +12,7 @@ import {
 } from '@kawa/protocol';
 import type { Clock } from '../clock.js';
 import type { Principal } from '../auth/principal.js';
+import type { EnvCheck } from '../envs/env-check.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { RunnerGateway } from '../runner-gateway/gateway.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -28,6 +29,7 @@ export interface TasksServiceDeps {
   scheduler: Scheduler;
   gateway: RunnerGateway;
   waiters: FinalWaiters;
+  envs: EnvCheck;
   clock: Clock;
   commandTimeoutMs: number;
 }
@@ -42,8 +44,8 @@ const actionStates: Record<TaskAction, { allowed: ReadonlySet<string>; refusal: 
 export class TasksService {
   constructor(private readonly deps: TasksServiceDeps) {}
 
-  submit(principal: Principal, request: SubmitTaskRequest): SubmitTaskResponse {
-    const rows = planSubmit(request, principal, this.deps.config, this.deps.nodes);
+  async submit(principal: Principal, request: SubmitTaskRequest): Promise<SubmitTaskResponse> {
+    const rows = await planSubmit(request, principal, this.deps.config, this.deps.nodes, this.deps.envs);
     // insertBatch returns only after its transaction committed: the 201 is never ahead of the disk.
     const { batchId, tasks } = this.deps.tasks.insertBatch(
       principal.user,

@@ -7,29 +7,62 @@ import {
   type Target,
 } from '@kawa/protocol';
 import type { Principal } from '../auth/principal.js';
+import type { EnvCheck } from '../envs/env-check.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { neverFits } from '../scheduler/placement.js';
 import type { NewTask } from '../store/task-repo.js';
+import { checkMountsAllowed } from './mount-policy.js';
 
 /** The reason a task shows between its insert and the first scheduler pass. */
 export const NOT_YET_SCHEDULED = 'waiting for the scheduler';
+
+/** Where a task runs: an env (`container`), a registry image, or neither (the no-Docker executor). */
+interface Runtime {
+  container: string | null;
+  image: string | null;
+}
+
+/** `image` wins; otherwise the named container, else the host's default; NULL means no Docker. */
+function runtimeOf(request: SubmitTaskRequest, config: HostConfig): Runtime {
+  if (request.image !== undefined) return { container: null, image: request.image };
+  const container = request.container ?? config.default_container;
+  return { container: container === NO_CONTAINER ? null : container, image: null };
+}
+
+/**
+ * Checks what only Docker tasks may ask for. The request schema already refuses these with an
+ * explicit `--container NULL`; this also covers a NULL that comes from the host's default.
+ */
+function checkDockerOnly(request: SubmitTaskRequest, runtime: Runtime, principal: Principal, config: HostConfig): void {
+  const noDocker = runtime.container === null && runtime.image === null;
+  if (noDocker && request.mounts.length > 0)
+    throw new KawaError(
+      'KAWA_ERR_BAD_MOUNT',
+      'extra mounts need a Docker task; this one runs on the node itself (container NULL)',
+    );
+  if (noDocker && request.privileged)
+    throw new KawaError(
+      'KAWA_ERR_BAD_REQUEST',
+      '--privileged needs a Docker task; this one runs on the node itself (container NULL)',
+    );
+  if (request.privileged && !principal.admin)
+    throw new KawaError('KAWA_ERR_FORBIDDEN', '--privileged needs an admin token');
+  checkMountsAllowed(request.mounts, config.mount_allow_list);
+}
 
 /**
  * Turns a parsed submit into the rows to insert: one per target, or one the scheduler places.
  * Requests that can never run are refused here, before anything is stored.
  */
-export function planSubmit(
+export async function planSubmit(
   request: SubmitTaskRequest,
   principal: Principal,
   config: HostConfig,
   nodes: NodeRegistry,
-): NewTask[] {
-  const container = request.container ?? config.default_container;
-  if (container !== NO_CONTAINER) {
-    throw new KawaError('KAWA_ERR_NOT_IMPLEMENTED', 'Docker tasks are not built yet; use --container NULL', {
-      details: { container },
-    });
-  }
+  envs: EnvCheck,
+): Promise<NewTask[]> {
+  const runtime = runtimeOf(request, config);
+  checkDockerOnly(request, runtime, principal, config);
   const targets: (Target | null)[] = request.targets.length === 0 ? [null] : request.targets;
   for (const target of targets) {
     if (target === null) continue;
@@ -42,12 +75,17 @@ export function planSubmit(
       });
     }
   }
+  // Last, as it reads shared storage: cheap checks answer first.
+  if (runtime.container !== null) await envs.requireEnv(runtime.container);
   return targets.map((target) => ({
     owner: principal.user,
     command: request.command,
     env: request.env,
     workdir: request.workdir,
-    container: null,
+    container: runtime.container,
+    image: runtime.image,
+    mounts: request.mounts,
+    privileged: request.privileged,
     cores: request.cores,
     memoryBytes: request.memory,
     target,

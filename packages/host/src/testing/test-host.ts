@@ -32,6 +32,9 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
     port: 0,
     state_dir: join(dir, 'state'),
     shared_dir: join(dir, 'shared'),
+    // Most host tests are about scheduling and the link, not envs: they run no-Docker tasks
+    // unless they ask for a default env (the real default, "default", needs a tarball).
+    default_container: 'NULL',
     ...options.config,
   });
   mkdirSync(config.state_dir, { recursive: true, mode: 0o700 });

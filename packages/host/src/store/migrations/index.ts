@@ -1,7 +1,8 @@
 import { migration001 } from './001-initial.js';
+import { migration002 } from './002-docker-tasks.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in version order. Append new ones; never edit a released one. */
-export const migrations: readonly Migration[] = [migration001];
+export const migrations: readonly Migration[] = [migration001, migration002];
