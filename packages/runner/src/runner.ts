@@ -12,9 +12,13 @@ import {
 } from '@kawa/protocol';
 import { detectCgroupDriver } from './executors/process/cgroups/detect-driver.js';
 import type { CgroupDriver } from './executors/process/cgroups/task-cgroup.js';
+import { createDockerEngine, type DockerEngine } from './executors/docker/docker-engine.js';
+import { createDockerExecutor } from './executors/docker/docker-executor.js';
 import { createProcessExecutor } from './executors/process/process-executor.js';
 import type { Spawner } from './executors/process/spawner.js';
 import { baseEnvFrom } from './executors/process/task-env.js';
+import { envRecordsIn } from './envs/env-records.js';
+import { createEnvSync } from './envs/env-sync.js';
 import { createHostLink, type HostLink, type HostWorkFrame } from './host-link/host-link.js';
 import { runnerLinkUrl } from './host-link/link-url.js';
 import { createLogger, type LogLevel } from './logger.js';
@@ -59,6 +63,8 @@ export interface RunnerDeps {
   spawner?: Spawner;
   clock?: Clock;
   run?: RunCommand;
+  /** The Docker Engine; by default dockerode on config.docker_socket. */
+  docker?: DockerEngine;
 }
 
 /** Starts a runner: probes the machine, prepares its dirs, and dials the host. */
@@ -118,12 +124,18 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   const reports = new PendingReports();
   // The link is made below; events only flow once it exists (tasks arrive through it).
   let link: HostLink | null = null;
+  /** Docker tasks from their start until their final event: where their controls go. */
+  const dockerTasks = new Set<number>();
   const report = (frame: TaskEventFrame): void => {
     reports.produced(frame);
+    if (isFinalStatus(frame.status)) dockerTasks.delete(frame.taskId);
     link?.sendEvent(frame, {
       onDelivered: () => {
         reports.delivered(frame);
-        if (isFinalStatus(frame.status)) executor.finalDelivered(frame.taskId);
+        if (!isFinalStatus(frame.status)) return;
+        // Each executor forgets only ids it holds a record for, so telling both is safe.
+        processExecutor.finalDelivered(frame.taskId);
+        dockerExecutor.finalDelivered(frame.taskId);
       },
       onDropped: () => {
         reports.dropped(frame);
@@ -134,7 +146,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     });
   };
 
-  const executor = createProcessExecutor({
+  const processExecutor = createProcessExecutor({
     nodeName: name,
     sharedDir: config.shared_dir,
     localTempDir: config.local_temp_dir,
@@ -150,24 +162,47 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   });
   const clock = deps.clock ?? systemClock;
 
+  // dockerode only connects per call: a runner without a Docker Engine starts and runs
+  // no-Docker tasks, and its Docker tasks fail with KAWA_ERR_DOCKER_UNAVAILABLE.
+  const docker = deps.docker ?? createDockerEngine(config.docker_socket);
+  void docker.ping().then(
+    () => logger.debug(`the Docker Engine answers on ${docker.socketPath}`),
+    (error: unknown) =>
+      logger.warn(`${errorMessage(error)}. Docker tasks fail until it answers; no-Docker tasks run as usual`),
+  );
+  const dockerExecutor = createDockerExecutor({
+    nodeName: name,
+    sharedDir: config.shared_dir,
+    localTempDir: config.local_temp_dir,
+    numaZones: resources.numa,
+    engine: docker,
+    envSync: createEnvSync({
+      engine: docker,
+      sharedDir: config.shared_dir,
+      records: envRecordsIn(config.state_dir),
+      logger,
+      clock,
+    }),
+    table,
+    logger,
+    onEvent: report,
+    onProgress: (frame) => link?.sendProgress(frame),
+    clock,
+  });
+
   const onFrame = (frame: HostWorkFrame): void => {
     switch (frame.type) {
       case 'task-start':
-        if (frame.task.container === null) {
-          executor.start(frame.task);
+        // Both null: the no-Docker executor (`--container NULL`).
+        if (frame.task.container === null && frame.task.image === null) {
+          processExecutor.start(frame.task);
         } else {
-          report({
-            type: 'task-event',
-            taskId: frame.task.id,
-            status: 'failed',
-            exitCode: null,
-            message: `Docker tasks are not built yet (container ${frame.task.container}); submit with --container NULL to run without Docker`,
-            errorCode: 'KAWA_ERR_NOT_IMPLEMENTED',
-            at: clock.now(),
-          });
+          dockerTasks.add(frame.task.id);
+          dockerExecutor.start(frame.task);
         }
         return;
-      case 'task-control':
+      case 'task-control': {
+        const executor = dockerTasks.has(frame.taskId) ? dockerExecutor : processExecutor;
         // The executor emits the task-event before it resolves, so the event goes out first.
         void executor.control(frame.taskId, frame.action).then((outcome) => {
           link?.sendCommandResult({
@@ -178,13 +213,19 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
           });
         });
         return;
+      }
     }
   };
 
   const hostLink = createHostLink({
     url,
     token,
-    hello: () => ({ name, version: PROTOCOL_VERSION, resources, liveTasks: reports.liveTasks(executor.liveTasks()) }),
+    hello: () => ({
+      name,
+      version: PROTOCOL_VERSION,
+      resources,
+      liveTasks: reports.liveTasks([...processExecutor.liveTasks(), ...dockerExecutor.liveTasks()]),
+    }),
     usage: () => probe.usage(),
     onFrame,
     reconnectMaxDelayMs: config.reconnect_max_delay * 1000,
@@ -198,7 +239,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     connected: hostLink.connected,
     close: () =>
       (closing ??= (async () => {
-        await executor.close();
+        await Promise.all([processExecutor.close(), dockerExecutor.close()]);
         if (hostLink.isConnected()) await hostLink.flush(2000);
         await hostLink.close();
       })()),

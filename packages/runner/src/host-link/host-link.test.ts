@@ -155,6 +155,31 @@ describe('host link', () => {
     await link.flush(1000);
   });
 
+  it('sends progress only while connected and never queues it', async () => {
+    const { host, link } = await connect();
+    await link.connected;
+    const progress = (doneBytes: number) => ({
+      type: 'task-progress' as const,
+      taskId: 4,
+      progress: { what: 'env-a', phase: 'loading' as const, doneBytes, totalBytes: 100 },
+    });
+    link.sendProgress(progress(10));
+    await waitFor(() => host.of('task-progress').length === 1, 'the first progress frame');
+
+    host.autoWelcome = false;
+    host.connections[0]?.terminate();
+    await waitFor(() => !link.isConnected(), 'the link to notice the drop');
+    link.sendProgress(progress(50));
+    link.sendEvent(event(4, 'running'));
+    await waitFor(() => host.of('hello').length === 2, 'the second hello');
+    host.connections[1]?.send(JSON.stringify({ type: 'welcome', heartbeatIntervalMs: 1000 }));
+    await waitFor(() => host.of('task-event').length === 1, 'the queued event');
+    link.sendProgress(progress(100));
+    await waitFor(() => host.of('task-progress').length === 2, 'the progress after the reconnect');
+    // The frame sent while disconnected is gone: 10, then 100.
+    expect(host.of('task-progress').map((frame) => frame.progress.doneBytes)).toEqual([10, 100]);
+  });
+
   it('keeps retrying slowly when the name is in use', async () => {
     const { host, link, logs } = await connect();
     await link.connected;

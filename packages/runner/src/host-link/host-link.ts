@@ -11,6 +11,7 @@ import {
   type NodeUsage,
   type RunnerFrame,
   type TaskEventFrame,
+  type TaskProgressFrame,
 } from '@kawa/protocol';
 import type { Logger } from '../logger.js';
 import { errorMessage } from '../util/errno.js';
@@ -45,6 +46,11 @@ export interface HostLink {
   sendEvent(frame: TaskEventFrame, callbacks?: { onDelivered?: () => void; onDropped?: () => void }): void;
   /** Answers a task-control; dropped when the link it came on is gone (the host gave up on it). */
   sendCommandResult(frame: CommandResultFrame): void;
+  /**
+   * Sends sync progress while the link is up; dropped otherwise, never queued: the next frame
+   * supersedes it, and a reconnect must not replay a backlog of stale percentages.
+   */
+  sendProgress(frame: TaskProgressFrame): void;
   /** Waits (at most timeoutMs) until every queued and in-flight event is written. */
   flush(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -268,6 +274,10 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     sendCommandResult(frame) {
       if (state === 'ready') sendRaw(frame);
       else logger.debug(`dropped the result of request ${frame.requestId}: the link it came on is gone`);
+    },
+
+    sendProgress(frame) {
+      if (state === 'ready') sendRaw(frame);
     },
 
     flush(timeoutMs) {

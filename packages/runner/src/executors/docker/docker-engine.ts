@@ -1,0 +1,235 @@
+import type { Readable, Writable } from 'node:stream';
+import Docker from 'dockerode';
+import { KawaError } from '@kawa/protocol';
+import { engineError, engineStatus } from './engine-error.js';
+import { loadedImages, messageError, readEngineMessages, type EngineMessage } from './engine-messages.js';
+
+export type ContainerCreateOptions = Docker.ContainerCreateOptions;
+
+/** What the executor needs to know about a container's state. */
+export interface ContainerState {
+  running: boolean;
+  paused: boolean;
+  oomKilled: boolean;
+  exitCode: number;
+}
+
+/** A container's output, attached before it starts. */
+export interface OutputAttachment {
+  /** Settles when the engine has sent the last byte (the container is gone) or the stream broke. */
+  ended: Promise<void>;
+  /** Stops reading: only for a container that never started. */
+  detach(): void;
+}
+
+/**
+ * The slice of the Docker Engine API the runner uses. Every method rejects with a KawaError:
+ * KAWA_ERR_DOCKER_UNAVAILABLE when the engine does not answer, KAWA_ERR_DOCKER_FAILED when it
+ * refuses. Tests wrap the real engine to hold or slow an operation.
+ */
+export interface DockerEngine {
+  readonly socketPath: string;
+  ping(): Promise<void>;
+  /** The image's id (`sha256:…`), or null when the engine does not have it. */
+  imageId(ref: string): Promise<string | null>;
+  /** Points `repo:tag` at `image`. */
+  tagImage(image: string, repo: string, tag: string): Promise<void>;
+  /** `docker load` from a tar stream; resolves with the names and ids it loaded. */
+  loadImage(tarball: NodeJS.ReadableStream): Promise<string[]>;
+  /** `docker pull`; every progress line goes to `onMessage`. */
+  pullImage(ref: string, onMessage: (message: EngineMessage) => void): Promise<void>;
+  /** Resolves with the new container's id. */
+  createContainer(options: ContainerCreateOptions): Promise<string>;
+  /** Demultiplexes the container's stdout and stderr into the two streams, with backpressure. */
+  attachOutput(id: string, stdout: Writable, stderr: Writable): Promise<OutputAttachment>;
+  startContainer(id: string): Promise<void>;
+  /** Waits for a started container to stop; resolves with its exit code. */
+  waitContainer(id: string): Promise<number>;
+  /** null when the container does not exist. */
+  inspectContainer(id: string): Promise<ContainerState | null>;
+  killContainer(id: string): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  /** Removes the container (forcibly, so a running one goes too); a missing one is fine. */
+  removeContainer(id: string): Promise<void>;
+}
+
+/**
+ * How long a short call (inspect, create, kill, …) may take. An engine that accepts the
+ * connection but never answers would otherwise hold a task forever. Generous, because on a
+ * busy two-core node twenty concurrent creates take seconds.
+ */
+const CALL_TIMEOUT_MS = 120_000;
+/** A ping only tells whether the engine is there: a healthy one answers in milliseconds. */
+const PING_TIMEOUT_MS = 5_000;
+
+/** The real engine through dockerode on a Unix socket (config `[runner] docker_socket`). */
+export function createDockerEngine(socketPath: string): DockerEngine {
+  const docker = new Docker({ socketPath });
+  /** Long calls (load, pull, wait, attach) take as long as they take; short ones are bounded. */
+  const call = async <T>(what: string, operation: () => Promise<T>, bounded = true): Promise<T> => {
+    try {
+      return bounded ? await withTimeout(operation(), CALL_TIMEOUT_MS) : await operation();
+    } catch (error) {
+      throw engineError(error, what, socketPath);
+    }
+  };
+  /** Like call, but a 404 (no such image or container) is null rather than an error. */
+  const orMissing = async <T>(what: string, operation: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await withTimeout(operation(), CALL_TIMEOUT_MS);
+    } catch (error) {
+      if (engineStatus(error) === 404) return null;
+      throw engineError(error, what, socketPath);
+    }
+  };
+
+  return {
+    socketPath,
+    ping: () => call('ping', () => withTimeout(docker.ping(), PING_TIMEOUT_MS).then(() => undefined)),
+
+    imageId: (ref) => orMissing(`inspecting image ${ref}`, async () => (await docker.getImage(ref).inspect()).Id),
+
+    tagImage: (image, repo, tag) =>
+      call(`tagging ${image} as ${repo}:${tag}`, () =>
+        docker
+          .getImage(image)
+          .tag({ repo, tag })
+          .then(() => undefined),
+      ),
+
+    loadImage: (tarball) =>
+      call(
+        'docker load',
+        async () => {
+          const messages: EngineMessage[] = [];
+          const answer = await docker.loadImage(tarball, { quiet: true });
+          await readEngineMessages(answer, (message) => messages.push(message));
+          const failure = messages.map(messageError).find((text) => text !== null);
+          // The engine answered 200 and reported the failure inside the stream.
+          if (failure !== undefined && failure !== null)
+            throw new KawaError('KAWA_ERR_DOCKER_FAILED', `docker load: ${failure}`);
+          return loadedImages(messages);
+        },
+        false,
+      ),
+
+    pullImage: (ref, onMessage) =>
+      call(
+        `docker pull ${ref}`,
+        async () => {
+          const answer = await docker.pull(ref);
+          const failures: string[] = [];
+          await readEngineMessages(answer, (message) => {
+            const failure = messageError(message);
+            if (failure !== null) failures.push(failure);
+            onMessage(message);
+          });
+          if (failures.length > 0)
+            throw new KawaError('KAWA_ERR_DOCKER_FAILED', `docker pull ${ref}: ${failures.join('; ')}`);
+        },
+        false,
+      ),
+
+    createContainer: (options) =>
+      call('creating the container', async () => (await docker.createContainer({ ...options })).id),
+
+    attachOutput: (id, stdout, stderr) =>
+      call('attaching to the container', async () => {
+        const stream = (await docker
+          .getContainer(id)
+          .attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
+        docker.modem.demuxStream(stream, stdout, stderr);
+        // demuxStream ignores write()'s answer: pause the engine's stream while a log file lags,
+        // so a task printing faster than the disk takes it cannot fill the runner's memory.
+        // A file that failed (and was destroyed) never drains: it no longer holds anything up.
+        const lagging = (out: Writable): boolean => out.writableNeedDrain && !out.destroyed;
+        const relieve = (): void => {
+          if (!lagging(stdout) && !lagging(stderr)) stream.resume();
+        };
+        for (const out of [stdout, stderr]) {
+          out.on('drain', relieve);
+          out.on('close', relieve);
+        }
+        stream.on('data', () => {
+          if (lagging(stdout) || lagging(stderr)) stream.pause();
+        });
+        const ended = new Promise<void>((resolve) => {
+          stream.once('end', resolve);
+          stream.once('close', resolve);
+          stream.once('error', () => resolve());
+        });
+        return { ended, detach: () => stream.destroy() };
+      }),
+
+    startContainer: (id) =>
+      call('starting the container', () =>
+        docker
+          .getContainer(id)
+          .start()
+          .then(() => undefined),
+      ),
+
+    waitContainer: (id) =>
+      call(
+        'waiting for the container',
+        async () => {
+          const answer = (await docker.getContainer(id).wait()) as { StatusCode?: unknown };
+          return typeof answer.StatusCode === 'number' ? answer.StatusCode : -1;
+        },
+        false,
+      ),
+
+    inspectContainer: (id) =>
+      orMissing('inspecting the container', async () => {
+        const { State } = await docker.getContainer(id).inspect();
+        return {
+          running: State.Running,
+          paused: State.Paused,
+          oomKilled: State.OOMKilled,
+          exitCode: State.ExitCode,
+        };
+      }),
+
+    killContainer: (id) =>
+      call('killing the container', () =>
+        docker
+          .getContainer(id)
+          .kill()
+          .then(() => undefined),
+      ),
+    pauseContainer: (id) =>
+      call('pausing the container', () =>
+        docker
+          .getContainer(id)
+          .pause()
+          .then(() => undefined),
+      ),
+    unpauseContainer: (id) =>
+      call('resuming the container', () =>
+        docker
+          .getContainer(id)
+          .unpause()
+          .then(() => undefined),
+      ),
+
+    removeContainer: async (id) => {
+      await orMissing('removing the container', () =>
+        docker
+          .getContainer(id)
+          .remove({ force: true })
+          .then(() => true),
+      );
+    },
+  };
+}
+
+/** Rejects with a TimeoutError when `promise` has not settled within `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,311 @@
+import { mkdir, rmdir } from 'node:fs/promises';
+import {
+  isKawaError,
+  type NumaZone,
+  type RunnerReportedStatus,
+  type TaskAction,
+  type TaskEventFrame,
+  type TaskProgressFrame,
+  type TaskSpec,
+} from '@kawa/protocol';
+import type { EnvSync, ImageSource, SyncWatcher } from '../../envs/env-sync.js';
+import { throttleProgress } from '../../envs/progress-throttle.js';
+import type { Logger } from '../../logger.js';
+import type { TaskTable } from '../../state/task-table.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { errorMessage } from '../../util/errno.js';
+import { createLimiter } from '../../util/limiter.js';
+import { sleep } from '../../util/sleep.js';
+import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
+import type { LiveTaskSummary } from '../process/process-executor.js';
+import type { ControlOutcome } from '../process/task-control.js';
+import { taskLocalTempDir } from '../process/task-env.js';
+import { buildContainerOptions, taskContainerName } from './container-options.js';
+import { createDockerControls } from './docker-control.js';
+import type { DockerEngine, OutputAttachment } from './docker-engine.js';
+import { newDockerTask, type DockerTask } from './docker-task.js';
+import { startFailure } from './start-failure.js';
+import { createDockerTaskRecords } from './task-records.js';
+import { openTaskLogs, type TaskLogFiles } from './task-logs.js';
+
+export interface DockerExecutorOptions {
+  nodeName: string;
+  sharedDir: string;
+  localTempDir: string;
+  /** The node's NUMA zones with their cpus (from the runner's probe), for cpusets. */
+  numaZones: readonly NumaZone[];
+  engine: DockerEngine;
+  envSync: EnvSync;
+  table: TaskTable;
+  logger: Logger;
+  /** Every task-event, in order. */
+  onEvent: (event: TaskEventFrame) => void;
+  /** Sync progress of syncing tasks, a few frames a second at most; lossy. */
+  onProgress: (frame: TaskProgressFrame) => void;
+  clock?: Clock;
+}
+
+/** Runs tasks with an env or an image in a fresh container each, through the Docker Engine. */
+export interface DockerExecutor {
+  /** Starts a task; every outcome, failures included, arrives through onEvent. */
+  start(spec: TaskSpec): void;
+  /** Kills, pauses or resumes. The matching task-event is emitted before this resolves. */
+  control(taskId: number, action: TaskAction): Promise<ControlOutcome>;
+  /** Tasks syncing, running or paused, for hello. */
+  liveTasks(): LiveTaskSummary[];
+  /** The host has this task's final event; its local record can go. */
+  finalDelivered(taskId: number): void;
+  /** Kills every task (syncing ones stop waiting) and waits for their endings. */
+  close(): Promise<void>;
+}
+
+const MAX_MESSAGE = 4096;
+/** Container creates and starts in flight at once; more only queue up inside dockerd. */
+const START_SLOTS = 4;
+/** After the exit, how long the last output may take to arrive before the log is closed anyway. */
+const OUTPUT_DRAIN_MS = 10_000;
+
+/** Thrown inside the start-up when a kill came before the container started. */
+class KilledBeforeStart extends Error {}
+
+/** What a start-up has opened so far, for the clean-up when it fails half-way. */
+interface Opened {
+  logs: TaskLogFiles | null;
+  attachment: OutputAttachment | null;
+}
+
+export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
+  const { engine, envSync, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const live = new Map<number, DockerTask>();
+  const records = createDockerTaskRecords(options.table, logger);
+  const startSlot = createLimiter(START_SLOTS);
+  const exits = new Set<Promise<void>>();
+  let closing = false;
+
+  function emit(task: DockerTask, status: RunnerReportedStatus, outcome: Partial<FinalOutcome> = {}, at = clock.now()) {
+    const message = outcome.message ?? null;
+    options.onEvent({
+      type: 'task-event',
+      taskId: task.spec.id,
+      status,
+      exitCode: outcome.exitCode ?? null,
+      message: message === null ? null : message.slice(0, MAX_MESSAGE),
+      errorCode: outcome.errorCode ?? null,
+      at,
+    });
+  }
+
+  /** Emits the final event once and forgets the task. */
+  function finish(task: DockerTask, outcome: FinalOutcome): void {
+    if (live.get(task.spec.id) !== task) return;
+    const at = clock.now();
+    live.delete(task.spec.id);
+    task.status = 'ending';
+    const { exitCode, message, errorCode } = outcome;
+    records.final(task, outcome.status, { exitCode, message, errorCode, at });
+    logger.debug(
+      `task ${task.spec.id} ${outcome.status}${exitCode === null ? '' : ` (exit ${exitCode})`}${message ? `: ${message}` : ''}`,
+    );
+    emit(task, outcome.status, outcome, at);
+    task.markFinished();
+  }
+
+  /** Reports the sync: the syncing event (once), then throttled progress frames. */
+  function syncWatcher(task: DockerTask): SyncWatcher {
+    const send = throttleProgress(
+      (progress) => options.onProgress({ type: 'task-progress', taskId: task.spec.id, progress }),
+      clock,
+    );
+    let reported = false;
+    return {
+      syncing(message) {
+        if (reported || task.status !== 'syncing') return;
+        reported = true;
+        emit(task, 'syncing', { message });
+      },
+      progress(progress) {
+        if (task.status === 'syncing') send(progress);
+      },
+    };
+  }
+
+  async function launch(task: DockerTask): Promise<void> {
+    const { spec } = task;
+    const opened: Opened = { logs: null, attachment: null };
+    let started: { logs: TaskLogFiles; attachment: OutputAttachment };
+    try {
+      await engine.ping();
+      const source: ImageSource = spec.container !== null ? { env: spec.container } : { image: spec.image ?? '' };
+      const image = await envSync.prepare(source, syncWatcher(task), task.abort.signal);
+      task.status = 'starting';
+      started = await startSlot(() => createAndStart(task, image, opened));
+    } catch (error) {
+      const outcome: FinalOutcome = task.killRequested
+        ? {
+            status: 'killed',
+            exitCode: null,
+            message: task.abort.signal.aborted
+              ? 'killed while its image was syncing, before it started'
+              : 'killed before it started',
+            errorCode: null,
+          }
+        : startFailure(error, spec, options.nodeName);
+      await cleanUp(task, opened.logs, opened.attachment);
+      finish(task, outcome);
+      return;
+    }
+    const { logs, attachment } = started;
+    task.startedAt = clock.now();
+    task.status = 'running';
+    logger.debug(`task ${spec.id} running as container ${task.containerId?.slice(0, 12)}`);
+    emit(task, 'running', {}, task.startedAt);
+    records.put(task, 'running');
+    const exit = watchExit(task, logs, attachment);
+    exits.add(exit);
+    void exit.then(() => exits.delete(exit));
+    // A kill that arrived while the container was being started.
+    if (task.killRequested) await controls.stopContainer(task);
+  }
+
+  /** Opens the logs, creates the container, attaches to its output and starts it. */
+  async function createAndStart(
+    task: DockerTask,
+    image: string,
+    opened: Opened,
+  ): Promise<{ logs: TaskLogFiles; attachment: OutputAttachment }> {
+    const { spec } = task;
+    if (task.killRequested) throw new KilledBeforeStart();
+    const [logs] = await Promise.all([
+      openTaskLogs(options.sharedDir, spec.id, (stream, error) =>
+        logger.warn(`task ${spec.id}: writing ${stream}.log failed, so the log is cut short: ${error.message}`),
+      ),
+      mkdir(taskLocalTempDir(options.localTempDir, spec.id), { recursive: true }),
+    ]);
+    opened.logs = logs;
+    const id = await engine.createContainer(buildContainerOptions(spec, { ...options, image }));
+    task.containerId = id;
+    // Attached before start, so no byte of output is missed and the logs grow while it runs.
+    const attachment = (opened.attachment = await engine.attachOutput(id, logs.stdout, logs.stderr));
+    if (task.killRequested) throw new KilledBeforeStart();
+    await engine.startContainer(id);
+    return { logs, attachment };
+  }
+
+  /** Waits for the container to stop, completes the logs, removes the container, then reports. */
+  async function watchExit(task: DockerTask, logs: TaskLogFiles, attachment: OutputAttachment): Promise<void> {
+    const id = task.containerId as string;
+    let outcome: FinalOutcome;
+    try {
+      const exitCode = await engine.waitContainer(id);
+      const state = await engine.inspectContainer(id);
+      outcome = classifyExit({
+        code: state?.exitCode ?? exitCode,
+        signal: null,
+        oomKilled: state?.oomKilled ?? false,
+        killRequested: task.killRequested,
+        memoryBytes: task.spec.memoryBytes,
+      });
+      // 137 would be the runner's own SIGKILL, not an answer of the task's.
+      if (outcome.status === 'killed') outcome = { ...outcome, exitCode: null };
+    } catch (error) {
+      outcome = {
+        status: 'failed',
+        exitCode: null,
+        message: `node ${options.nodeName} lost track of the task's container: ${errorMessage(error)}`,
+        errorCode: isKawaError(error) ? error.code : 'KAWA_ERR_DOCKER_FAILED',
+      };
+    }
+    // Every byte the task wrote is in the log files before the final state goes out.
+    const drained = await Promise.race([attachment.ended.then(() => true), sleep(OUTPUT_DRAIN_MS).then(() => false)]);
+    if (!drained)
+      logger.warn(`task ${task.spec.id}: the engine kept its output stream open after the exit; closing it`);
+    await cleanUp(task, logs, attachment);
+    finish(task, outcome);
+  }
+
+  /** Closes the logs and removes the container and an empty scratch dir; the logs stay. */
+  async function cleanUp(
+    task: DockerTask,
+    logs: TaskLogFiles | null,
+    attachment: OutputAttachment | null,
+  ): Promise<void> {
+    attachment?.detach();
+    await logs?.close();
+    // By name: a create that timed out on our side may still have made the container.
+    if (task.status !== 'syncing') {
+      await engine
+        .removeContainer(task.containerId ?? taskContainerName(task.spec.id))
+        .catch((error: unknown) =>
+          logger.warn(`cannot remove the container of task ${task.spec.id}: ${errorMessage(error)}`),
+        );
+    }
+    await rmdir(taskLocalTempDir(options.localTempDir, task.spec.id)).catch(() => {});
+  }
+
+  const controls = createDockerControls({
+    engine,
+    nodeName: options.nodeName,
+    logger,
+    onChange: (task, status) => {
+      emit(task, status);
+      records.put(task, status);
+    },
+  });
+
+  return {
+    start(spec) {
+      if (closing) {
+        logger.warn(`task ${spec.id} arrived while the runner is stopping; not started`);
+        return;
+      }
+      if (live.has(spec.id)) {
+        logger.warn(`task ${spec.id} is already running here; ignoring the repeated start`);
+        return;
+      }
+      const task = newDockerTask(spec);
+      live.set(spec.id, task);
+      task.started = launch(task);
+    },
+
+    control(taskId, action) {
+      const task = live.get(taskId);
+      if (task === undefined) {
+        return Promise.resolve({
+          ok: false,
+          code: 'KAWA_ERR_TASK_NOT_FOUND',
+          message: `node ${options.nodeName} has no live task ${taskId}`,
+        });
+      }
+      // A kill must not queue behind a pause waiting for the start-up: it is what ends that wait.
+      if (action === 'kill') return controls.runControl(task, action);
+      const run = (): Promise<ControlOutcome> => controls.runControl(task, action);
+      const result = task.controls.then(run, run);
+      task.controls = result;
+      return result;
+    },
+
+    liveTasks() {
+      const summaries: LiveTaskSummary[] = [];
+      for (const task of live.values()) {
+        // A task still starting is reported syncing: it holds its resources and is on its way.
+        if (task.status === 'syncing' || task.status === 'starting')
+          summaries.push({ taskId: task.spec.id, status: 'syncing' });
+        else if (task.status === 'running' || task.status === 'paused')
+          summaries.push({ taskId: task.spec.id, status: task.status });
+      }
+      return summaries;
+    },
+
+    finalDelivered(taskId) {
+      records.delivered(taskId);
+    },
+
+    async close() {
+      closing = true;
+      await Promise.all([...live.values()].map((task) => controls.runControl(task, 'kill')));
+      await Promise.all(exits);
+      await records.flush();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { TaskSpec } from '@kawa/protocol';
+
+/**
+ * Where a Docker task is on this node: `syncing` while its image is made present, `starting`
+ * while its container is created and started, `ending` from its exit until its final event is out.
+ */
+export type DockerTaskStatus = 'syncing' | 'starting' | 'running' | 'paused' | 'ending';
+
+/** A task the Docker executor is syncing, starting, running or ending. */
+export interface DockerTask {
+  spec: TaskSpec;
+  status: DockerTaskStatus;
+  /** Set once the container exists. */
+  containerId: string | null;
+  killRequested: boolean;
+  /** Aborted by a kill during sync: the task stops waiting for its image; a shared load goes on. */
+  abort: AbortController;
+  startedAt: number | null;
+  /** Settles when start-up is over, whether the container started or not. */
+  started: Promise<void>;
+  /** Settles once the final event is emitted. */
+  finished: Promise<void>;
+  markFinished: () => void;
+  /** Control actions on one task run one after another. */
+  controls: Promise<unknown>;
+}
+
+export function newDockerTask(spec: TaskSpec): DockerTask {
+  let markFinished = (): void => {};
+  const finished = new Promise<void>((resolve) => (markFinished = resolve));
+  return {
+    spec,
+    status: 'syncing',
+    containerId: null,
+    killRequested: false,
+    abort: new AbortController(),
+    startedAt: null,
+    started: Promise.resolve(),
+    finished,
+    markFinished,
+    controls: Promise.resolve(),
+  };
+}
