@@ -63,3 +63,27 @@ export function formatPlacement(task: Task): string {
   if (task.node !== null) return formatTarget({ node: task.node, numa: task.numa, gpus: task.gpus });
   return task.target === null ? '-' : formatTarget(task.target);
 }
+
+/** "0 B", "312 MB", "1.0 GB": a size for people, 1000-based like memory sizes. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+/** "312 MB / 1.0 GB (31%)", or "312 MB" while the total is unknown. */
+export function formatAmount(doneBytes: number, totalBytes: number | null): string {
+  if (totalBytes === null || totalBytes <= 0) return formatBytes(doneBytes);
+  return `${formatBytes(doneBytes)} / ${formatBytes(totalBytes)} (${formatPercent(doneBytes, totalBytes)})`;
+}
+
+/** A whole percentage, capped at 100 (an estimated total can be passed). */
+export function formatPercent(done: number, total: number): string {
+  return `${Math.min(100, Math.floor((done / total) * 100))}%`;
+}

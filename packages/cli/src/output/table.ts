@@ -1,6 +1,8 @@
 /** The widest a table may be, so it fits a standard terminal. */
 export const TABLE_WIDTH = 100;
 const GAP = '  ';
+/** The space between two columns. */
+export const COLUMN_GAP = GAP.length;
 
 export interface Column {
   header: string;
@@ -19,6 +21,19 @@ export function truncate(text: string, width: number): string {
   if (text.length <= width) return text;
   if (width <= 1) return text.slice(0, width);
   return `${text.slice(0, width - 1)}…`;
+}
+
+function naturalWidths(columns: readonly Column[], cells: readonly (readonly string[])[]): number[] {
+  return columns.map((column, index) => Math.max(column.header.length, ...cells.map((row) => row[index]?.length ?? 0)));
+}
+
+/** How wide `columns` are at their natural widths (before any truncation), gaps included. */
+export function naturalWidth(columns: readonly Column[], rows: readonly (readonly string[])[]): number {
+  const widths = naturalWidths(
+    columns,
+    rows.map((row) => row.map(clean)),
+  );
+  return widths.reduce((sum, width) => sum + width, 0) + COLUMN_GAP * Math.max(0, widths.length - 1);
 }
 
 function fitWidths(natural: number[], columns: readonly Column[], maxWidth: number): number[] {
@@ -50,9 +65,7 @@ export function renderTable(
   options: { maxWidth?: number; paint?: (text: string, row: number, column: number) => string } = {},
 ): string {
   const cells = rows.map((row) => columns.map((_, index) => clean(row[index] ?? '')));
-  const natural = columns.map((column, index) =>
-    Math.max(column.header.length, ...cells.map((row) => row[index]?.length ?? 0)),
-  );
+  const natural = naturalWidths(columns, cells);
   const widths = fitWidths(natural, columns, options.maxWidth ?? TABLE_WIDTH);
   const line = (values: readonly string[], row: number | null): string =>
     values

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Task } from '@kawa/protocol';
 import { errorAnswer, fakeHost, json, makeTask, runWith } from '../../test-support.js';
 
 describe('kawa task kill|pause|resume', () => {
@@ -48,6 +49,35 @@ describe('kawa task wait', () => {
     expect(run.stdout).toBe(
       'task 7 completed on node1, exit code 0\ntask 8 failed on node1, exit code 5\ntask 9 completed on node1, exit code 0\n',
     );
+  });
+
+  it('shows sync progress while a task syncs: occasional lines on stderr without a TTY, a bar on one', async () => {
+    const syncing = (phase: 'waiting' | 'loading', doneBytes: number, totalBytes: number | null): Partial<Task> => ({
+      status: 'syncing',
+      container: 'foo',
+      syncProgress: { what: 'foo', phase, doneBytes, totalBytes },
+    });
+    const states: Partial<Task>[] = [
+      syncing('waiting', 0, null),
+      syncing('loading', 100e6, 1e9),
+      syncing('loading', 312e6, 1e9),
+      { status: 'completed', exitCode: 0 },
+    ];
+    const host = () => {
+      let poll = 0;
+      return fakeHost({ waitTask: () => json(makeTask({ id: 4, ...states[Math.min(poll++, states.length - 1)] })) });
+    };
+    const plain = await runWith(['task', 'wait', '4'], { fetch: host().fetch });
+    expect(plain.code).toBe(0);
+    // The third poll is the same phase within ten seconds: no line for it.
+    expect(plain.stderr).toBe(
+      'task 4 syncing on node1: waiting to load env foo\n' +
+        'task 4 syncing on node1: loading env foo 100 MB / 1.0 GB (10%)\n',
+    );
+    expect(plain.stdout).toBe('task 4 completed on node1, exit code 0\n');
+    const tty = await runWith(['task', 'wait', '4'], { fetch: host().fetch, isTTY: true });
+    expect(tty.stderr).toContain('task 4 syncing on node1: loading env foo ██████░░░░░░░░░░░░░░ 312 MB / 1.0 GB (31%)');
+    expect(tty.stdout).toBe('task 4 completed on node1, exit code 0\n');
   });
 
   it('gives up after --timeout with KAWA_ERR_TIMEOUT and exit code 1', async () => {

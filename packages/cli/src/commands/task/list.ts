@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { validateRouteInput } from '@kawa/client';
-import type { ListTasksResponse, Task } from '@kawa/protocol';
+import { NO_CONTAINER, type ListTasksResponse, type Task } from '@kawa/protocol';
 import type { CliContext } from '../../context.js';
 import { checkLocally } from '../../errors.js';
 import { palette, statusColour } from '../../output/colour.js';
 import { formatAge, formatCommand, formatCores, formatMemoryOrNone } from '../../output/format.js';
 import { writeJson } from '../../output/json.js';
-import { renderTable, type Column } from '../../output/table.js';
+import { COLUMN_GAP, TABLE_WIDTH, naturalWidth, renderTable, truncate, type Column } from '../../output/table.js';
 
 interface ListOptions {
   status?: string;
@@ -23,11 +23,22 @@ const columns: Column[] = [
   { header: 'STATUS' },
   { header: 'EXIT', align: 'right' },
   { header: 'NODE' },
+  { header: 'ENV' },
   { header: 'CORES', align: 'right' },
   { header: 'MEM', align: 'right' },
   { header: 'AGE', align: 'right' },
   { header: 'COMMAND/REASON', flex: true },
 ];
+const ENV_COLUMN = 5;
+/** An env or image name longer than this is cut, so the command keeps its room. */
+const ENV_MAX_WIDTH = 20;
+/** The ENV column is left out when it would squeeze COMMAND/REASON below this. */
+const COMMAND_MIN_WIDTH = 24;
+
+/** What a task runs in: its env, its image, or NULL (no Docker). */
+function envOf(task: Task): string {
+  return truncate(task.image ?? task.container ?? NO_CONTAINER, ENV_MAX_WIDTH);
+}
 
 function row(task: Task, now: number): string[] {
   // A pending task's reason (what it waits for) matters more than the command the user typed.
@@ -38,6 +49,7 @@ function row(task: Task, now: number): string[] {
     task.status,
     task.exitCode === null ? '-' : String(task.exitCode),
     task.node ?? '-',
+    envOf(task),
     formatCores(task.cores),
     formatMemoryOrNone(task.memoryBytes),
     formatAge(task.submittedAt, now),
@@ -45,20 +57,27 @@ function row(task: Task, now: number): string[] {
   ];
 }
 
+/** Whether every column but the last, at its natural width, leaves the last `room` characters. */
+function leavesRoom(shown: readonly Column[], rows: readonly (readonly string[])[], room: number): boolean {
+  return naturalWidth(shown.slice(0, -1), rows) + COLUMN_GAP + room <= TABLE_WIDTH;
+}
+
 export function renderTaskList(answer: ListTasksResponse, colour: boolean, now = Date.now()): string {
   if (answer.tasks.length === 0) return 'no tasks\n';
   const paint = palette(colour);
-  let text = renderTable(
-    columns,
-    answer.tasks.map((task) => row(task, now)),
-    {
-      paint: (cell, rowIndex, column) => {
-        const status = answer.tasks[rowIndex]?.status;
-        const name = column === 2 && status ? statusColour(status) : null;
-        return name ? paint[name](cell) : cell;
-      },
+  let rows = answer.tasks.map((task) => row(task, now));
+  let shown = columns;
+  if (!leavesRoom(shown, rows, COMMAND_MIN_WIDTH)) {
+    shown = columns.filter((_, index) => index !== ENV_COLUMN);
+    rows = rows.map((cells) => cells.filter((_, index) => index !== ENV_COLUMN));
+  }
+  let text = renderTable(shown, rows, {
+    paint: (cell, rowIndex, column) => {
+      const status = answer.tasks[rowIndex]?.status;
+      const name = column === 2 && status ? statusColour(status) : null;
+      return name ? paint[name](cell) : cell;
     },
-  );
+  });
   if (answer.nextBefore !== null) {
     text += `showing ${answer.tasks.length} of ${answer.total}; next page: --before ${answer.nextBefore}\n`;
   }

@@ -73,11 +73,30 @@ describe('kawa task list', () => {
     ];
     const text = renderTaskList({ tasks, nextBefore: 11, total: 40 }, false, now);
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+BATCH\s+STATUS\s+EXIT\s+NODE\s+CORES\s+MEM\s+AGE\s+COMMAND\/REASON$/);
-    expect(lines[1]).toMatch(/^12\s+4\s+pending\s+-\s+-\s+1\s+-\s+1m5s\s+waiting for 4 cores on node2$/);
-    expect(lines[2]).toMatch(/^11\s+3\s+failed\s+3\s+node1\s+0\.5\s+4\.0G\s+3\.0s\s+sh -c 'echo x+…$/);
+    expect(lines[0]).toMatch(/^ID\s+BATCH\s+STATUS\s+EXIT\s+NODE\s+ENV\s+CORES\s+MEM\s+AGE\s+COMMAND\/REASON$/);
+    expect(lines[1]).toMatch(/^12\s+4\s+pending\s+-\s+-\s+NULL\s+1\s+-\s+1m5s\s+waiting for 4 cores on node2$/);
+    expect(lines[2]).toMatch(/^11\s+3\s+failed\s+3\s+node1\s+NULL\s+0\.5\s+4\.0G\s+3\.0s\s+sh -c 'echo x+…$/);
     expect(lines[3]).toBe('showing 2 of 40; next page: --before 11');
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('shows the env or image, cut short, and leaves the column out when the command would lose its room', () => {
+    const tasks = [
+      makeTask({ id: 3, container: 'py', command: ['python3', 'train.py'] }),
+      makeTask({ id: 2, image: `registry.example:5000/team/${'deep/'.repeat(4)}image:1` }),
+    ];
+    const lines = renderTaskList({ tasks, nextBefore: null, total: 2 }, false, now).split('\n');
+    expect(lines[0]).toContain(' ENV ');
+    expect(lines[1]).toMatch(/^\s*3\s+1\s+running\s+-\s+node1\s+py\s+1\s+/);
+    expect(lines[2]).toMatch(/\s+registry\.example:50…\s+/);
+    // A long node name takes the room: ENV goes, COMMAND/REASON stays readable.
+    const crowded = [
+      makeTask({ id: 4, node: `node-${'x'.repeat(25)}`, container: 'py', command: ['python3', 'train.py'] }),
+    ];
+    const text = renderTaskList({ tasks: crowded, nextBefore: null, total: 1 }, false, now);
+    expect(text).not.toContain('ENV');
+    expect(text).toContain('python3 train.py');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 
   it('colours the status only on a TTY', () => {
@@ -115,6 +134,47 @@ describe('kawa task status', () => {
     ]) {
       expect(run.stdout).toMatch(line);
     }
+  });
+
+  it('shows the env, mounts and privileged of a Docker task', async () => {
+    const task = makeTask({
+      id: 9,
+      container: 'py',
+      mounts: [
+        { source: '/data/in', target: '/in', readOnly: true },
+        { source: '/data/out', target: '/out', readOnly: false },
+      ],
+      privileged: true,
+    });
+    const run = await runWith(['task', 'status', '9'], { fetch: fakeHost({ getTask: () => json(task) }).fetch });
+    expect(run.stdout).toMatch(/\n {2}env\s+py\n/);
+    expect(run.stdout).toMatch(/\n {2}mounts\s+\/data\/in:\/in:ro, \/data\/out:\/out\n/);
+    expect(run.stdout).toMatch(/\n {2}privileged\s+yes\n/);
+    expect(run.stdout).not.toContain('syncing');
+    const plain = await runWith(['task', 'status', '9'], {
+      fetch: fakeHost({ getTask: () => json(makeTask({ image: 'debian:12' })) }).fetch,
+    });
+    expect(plain.stdout).toMatch(/\n {2}image\s+debian:12\n/);
+    expect(plain.stdout).toMatch(/\n {2}mounts\s+-\n/);
+    expect(plain.stdout).toMatch(/\n {2}privileged\s+no\n/);
+  });
+
+  it.each([
+    [
+      { what: 'foo', phase: 'loading', doneBytes: 312e6, totalBytes: 1e9 },
+      null,
+      'loading env foo 312 MB / 1.0 GB (31%)',
+    ],
+    [
+      { what: 'debian:12', phase: 'pulling', doneBytes: 12_500_000, totalBytes: null },
+      'debian:12',
+      'pulling image debian:12 12.5 MB',
+    ],
+    [{ what: 'foo', phase: 'waiting', doneBytes: 0, totalBytes: null }, null, 'waiting to load env foo'],
+  ] as const)('shows how far a syncing task has got: %j', async (syncProgress, image, line) => {
+    const task = makeTask({ status: 'syncing', container: image === null ? 'foo' : null, image, syncProgress });
+    const run = await runWith(['task', 'status', '1'], { fetch: fakeHost({ getTask: () => json(task) }).fetch });
+    expect(run.stdout).toContain(`\n  syncing     ${line}\n`);
   });
 
   it('prints the task as JSON with --json', async () => {

@@ -13,6 +13,11 @@ import {
 import { writeJson } from '../../output/json.js';
 import { clean } from '../../output/table.js';
 import { parseTaskIds } from '../../parse.js';
+import { describeSync } from './sync.js';
+
+function formatMount(mount: Task['mounts'][number]): string {
+  return `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`;
+}
 
 function when(at: number | null, now: number): string {
   return at === null ? '-' : `${formatTime(at)} (${formatAge(at, now)} ago)`;
@@ -37,14 +42,18 @@ export function renderTaskStatus(task: Task, colour: boolean, now = Date.now()):
     task.startedAt === null
       ? '-'
       : `${formatDuration((task.endedAt ?? now) - task.startedAt)}${task.endedAt === null ? ' so far' : ''}`;
+  const sync = describeSync(task);
   const fields: [string, string][] = [
     ['status', status],
+    ...(sync === null ? [] : [['syncing', sync] as [string, string]]),
     ['exit code', task.exitCode === null ? '-' : String(task.exitCode)],
     ['reason', task.reason ?? '-'],
     ['command', formatCommand(task.command)],
     ['node', placement],
     ['target', task.target === null ? 'any (the scheduler picks)' : formatTarget(task.target)],
-    ['container', task.container ?? 'NULL (no Docker)'],
+    task.image === null ? ['env', task.container ?? 'NULL (no Docker)'] : ['image', task.image],
+    ['mounts', task.mounts.length === 0 ? '-' : task.mounts.map(formatMount).join(', ')],
+    ['privileged', task.privileged ? 'yes' : 'no'],
     ['cores', formatCores(task.cores)],
     ['memory', task.memoryBytes === null ? 'no limit' : formatMemoryOrNone(task.memoryBytes)],
     ['workdir', task.workdir ?? '-'],

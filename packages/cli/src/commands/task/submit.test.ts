@@ -69,6 +69,74 @@ describe('kawa task submit', () => {
     ]);
   });
 
+  it('sends --image, each --mount parsed (":ro" read-only) and --privileged', async () => {
+    const host = submitHost();
+    const run = await runWith(
+      [
+        'task',
+        'submit',
+        '--image',
+        'registry:5000/team/img:1.2',
+        '--mount',
+        '/data/in:/in:ro',
+        '--mount',
+        '/data/out:/out',
+        '--mount',
+        '/scratch:/scratch:rw',
+        '--privileged',
+        '--',
+        'ls',
+        '/in',
+      ],
+      { fetch: host.fetch },
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(host.requests[0]?.body).toEqual({
+      command: ['ls', '/in'],
+      targets: [],
+      env: {},
+      image: 'registry:5000/team/img:1.2',
+      mounts: [
+        { source: '/data/in', target: '/in', readOnly: true },
+        { source: '/data/out', target: '/out', readOnly: false },
+        { source: '/scratch', target: '/scratch', readOnly: false },
+      ],
+      privileged: true,
+      privateNetwork: false,
+      privatePid: false,
+    });
+  });
+
+  it('leaves the container out by default, so the host runs the task in its default env', async () => {
+    const host = submitHost();
+    await runWith(['task', 'submit', '--', 'echo', 'hi'], { fetch: host.fetch });
+    expect(host.requests[0]?.body).toEqual({
+      command: ['echo', 'hi'],
+      targets: [],
+      env: {},
+      privateNetwork: false,
+      privatePid: false,
+    });
+  });
+
+  it.each([
+    [['--mount', '/data'], 'KAWA_ERR_BAD_MOUNT', /--mount "\/data" is not HOST:CONTAINER\[:ro\]/],
+    [['--mount', '/a:/b:rx'], 'KAWA_ERR_BAD_MOUNT', /is not HOST:CONTAINER/],
+    [['--mount', 'data:/in'], 'KAWA_ERR_BAD_MOUNT', /"data" is not an absolute path/],
+    [['--mount', '/data:/shared/x'], 'KAWA_ERR_BAD_MOUNT', /collides with Kawa's own \/shared/],
+    [['--container', 'NULL', '--mount', '/a:/b'], 'KAWA_ERR_BAD_MOUNT', /extra mounts need a Docker task/],
+    [['--container', 'NULL', '--privileged'], 'KAWA_ERR_BAD_REQUEST', /--privileged needs a Docker task/],
+    [['--container', 'py', '--image', 'debian:12'], 'KAWA_ERR_BAD_REQUEST', /--container or --image, not both/],
+    [['--image', 'Not An Image'], 'KAWA_ERR_BAD_IMAGE', /is not an image reference/],
+  ])('refuses %j as a usage error (%s) before any request', async (args, code, message) => {
+    const host = submitHost();
+    const run = await runWith(['task', 'submit', ...args, '--', 'true'], { fetch: host.fetch });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^error: .+ \\(${code}\\)\\n$`));
+    expect(run.stderr).toMatch(message);
+    expect(host.requests).toHaveLength(0);
+  });
+
   it('prints only the API answer with --json', async () => {
     const run = await runWith(['task', 'submit', '--json', '--', 'true'], { fetch: submitHost([4, 5, 6]).fetch });
     expect(JSON.parse(run.stdout)).toEqual({ batchId: 3, taskIds: [4, 5, 6] });

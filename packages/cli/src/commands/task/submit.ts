@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { validateRouteInput } from '@kawa/client';
-import { NO_CONTAINER, type SubmitTaskInput } from '@kawa/protocol';
+import { NO_CONTAINER, parseMountSpec, type SubmitTaskInput } from '@kawa/protocol';
 import type { CliContext } from '../../context.js';
 import { UsageError, checkLocally } from '../../errors.js';
 import { writeLine } from '../../io.js';
@@ -16,6 +16,9 @@ interface SubmitOptions {
   env: string[];
   workdir?: string;
   container?: string;
+  image?: string;
+  mount: string[];
+  privileged?: boolean;
   privateNetwork?: boolean;
   privatePid?: boolean;
   wait?: boolean;
@@ -41,6 +44,19 @@ export function parseEnv(entries: readonly string[], env: CliContext['io']['env'
   return result;
 }
 
+/** --mount HOST:CONTAINER[:ro|:rw], as `docker run -v` takes it; paths are checked with the body. */
+export function parseMounts(specs: readonly string[]): NonNullable<SubmitTaskInput['mounts']> {
+  return specs.map((spec) => {
+    const mount = parseMountSpec(spec);
+    if (mount === null)
+      throw new UsageError(
+        'KAWA_ERR_BAD_MOUNT',
+        `--mount "${spec}" is not HOST:CONTAINER[:ro], for example --mount /data/in:/in:ro`,
+      );
+    return mount;
+  });
+}
+
 /** Builds the submit body from the flags; throws a UsageError for anything the API would refuse. */
 export function buildSubmitBody(
   command: readonly string[],
@@ -57,6 +73,9 @@ export function buildSubmitBody(
   if (options.cores !== undefined) body.cores = parseNumber(options.cores, '--cores', 'KAWA_ERR_BAD_CORES');
   if (options.memory !== undefined) body.memory = options.memory;
   if (options.container !== undefined) body.container = options.container;
+  if (options.image !== undefined) body.image = options.image;
+  if (options.mount.length > 0) body.mounts = parseMounts(options.mount);
+  if (options.privileged === true) body.privileged = true;
   if (options.workdir !== undefined) body.workdir = options.workdir;
   // A no-Docker task runs where the user stands unless told otherwise, as Slurm's jobs do.
   else if (options.container === NO_CONTAINER) body.workdir = context.io.cwd;
@@ -70,8 +89,10 @@ export function registerSubmit(task: Command, context: CliContext): void {
     .summary('submit a command as one task per target')
     .description(
       'Submit a command to run on the cluster: one task per --target, all in one batch. With no ' +
-        'target the scheduler picks a node. The command is an argv given after "--", never a shell ' +
-        'string: use -- sh -c "..." for shell syntax.',
+        'target the scheduler picks a node. It runs in a Docker container: an env (--container; ' +
+        "the host's default env when not given) or a registry image (--image); --container NULL " +
+        'runs it on the node without Docker. The command is an argv given after "--", never a ' +
+        'shell string: use -- sh -c "..." for shell syntax.',
     )
     .usage('[options] -- CMD [ARGS...]')
     .argument('[command...]', 'the command and its arguments, after --')
@@ -90,7 +111,18 @@ export function registerSubmit(task: Command, context: CliContext): void {
       [],
     )
     .option('-w, --workdir <dir>', 'working directory (absolute); with --container NULL it defaults to this directory')
-    .option('--container <name>', "the environment to run in, or NULL to run without Docker; default: the host's")
+    .option(
+      '--container <name>',
+      "the env to run in (see kawa docker tar list), or NULL to run on the node without Docker; default: the host's",
+    )
+    .option('--image <image>', 'a registry image to run in instead of an env; the node pulls it if it lacks it')
+    .option(
+      '--mount <host:container[:ro]>',
+      'bind a host path into the container, read-only with :ro; repeatable (the host allow-lists paths)',
+      collect,
+      [],
+    )
+    .option('--privileged', 'run the container privileged (admins, or as the host config allows)')
     .option('--private-network', 'give the task its own network namespace, with no network')
     .option('--private-pid', 'give the task its own PID namespace')
     .option('--wait', "wait for every task to end and exit with the task's exit code")
@@ -101,9 +133,10 @@ export function registerSubmit(task: Command, context: CliContext): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  kawa task submit --container NULL --wait -- echo hello\n' +
-        '  kawa task submit --container NULL -t node1:0 -c 2 -m 4G -e SEED=7 -- python3 train.py\n' +
-        '  kawa task submit --container NULL -t node1 -t node2 -- hostname\n\n' +
+        "  kawa task submit --wait -- echo hello                 # in the host's default env\n" +
+        '  kawa task submit --container py -t node1:0 -c 2 -m 4G -e SEED=7 -- python3 train.py\n' +
+        '  kawa task submit --image debian:12 --mount /data/in:/in:ro -- ls /in\n' +
+        '  kawa task submit --container NULL -t node1 -t node2 -- hostname   # no Docker\n\n' +
         "With --wait the exit code is the task's (several tasks: the first non-zero in id order).",
     )
     .action(
