@@ -93,3 +93,11 @@ export function taskReaches(host: TestHost, id: number, status: Task['status'], 
     return task.status === status ? task : undefined;
   }, timeoutMs);
 }
+
+/** An error answer's status and body, parsed. */
+export async function errorOf(
+  response: Promise<{ statusCode: number; json(): unknown }> | { statusCode: number; json(): unknown },
+): Promise<{ status: number; error: ErrorBody['error'] }> {
+  const answer = await response;
+  return { status: answer.statusCode, error: ErrorBodySchema.parse(answer.json()).error };
+}
