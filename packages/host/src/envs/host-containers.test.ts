@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   HostContainerListResponseSchema,
@@ -28,7 +29,7 @@ describe('host containers', () => {
     for (const name of envs.splice(0)) await dropEnv(name);
   });
 
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object): Promise<LightMyRequestResponse> =>
     host.app.inject({ method, url, headers: host.admin, ...(payload === undefined ? {} : { payload }) });
   const action = (name: string, verb: 'start' | 'stop') =>
     call('POST', `${buildPath(routes.deleteHostContainer.path, { name })}/${verb}`);

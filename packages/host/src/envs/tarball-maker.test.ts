@@ -62,11 +62,13 @@ describe('tarball maker', () => {
     );
     const aborted = new AbortController();
     const order: string[] = [];
-    const gaveUp = envs.locks.run(name, aborted.signal, async () => {
+    const gaveUp = envs.locks.run(name, aborted.signal, () => {
       order.push('aborted one ran');
+      return Promise.resolve();
     });
-    const next = envs.locks.run(name, new AbortController().signal, async () => {
+    const next = envs.locks.run(name, new AbortController().signal, () => {
       order.push('next');
+      return Promise.resolve();
     });
     aborted.abort(new Error('client left'));
     await expect(gaveUp).rejects.toThrow('client left');

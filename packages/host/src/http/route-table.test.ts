@@ -14,6 +14,8 @@ const progress: TarCreateEvent = { type: 'progress', phase: 'save', doneBytes: 1
 
 /** What the stream route does, by env name. */
 async function* script(name: string): AsyncGenerator<unknown> {
+  // Each event a tick apart, as a real producer's would be.
+  await Promise.resolve();
   yield progress;
   switch (name) {
     case 'ok':

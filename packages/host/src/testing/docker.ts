@@ -17,8 +17,8 @@ export function uniqueEnv(): string {
   return `t-${randomBytes(4).toString('hex')}`;
 }
 
-const ignoreMissing = (error: { statusCode?: number }): void => {
-  if (error.statusCode !== 404) throw error;
+const ignoreMissing = (error: unknown): void => {
+  if ((error as { statusCode?: unknown }).statusCode !== 404) throw error;
 };
 
 /** Removes what a test made for `env`: its host container and its image. */
