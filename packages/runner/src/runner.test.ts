@@ -6,20 +6,31 @@ import { join } from 'node:path';
 import { HelloFrameSchema, RunnerConfigSchema, type RunnerConfig, type TaskSpec } from '@kawa/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRunnerWith, type RunningRunner } from './runner.js';
+import {
+  dockerReady,
+  forgetEnvImage,
+  makeEnvTarball,
+  TEST_IMAGE,
+  uniqueEnv,
+  uniqueTaskId,
+} from './testing/docker-harness.js';
 import { taskSpec, TEST_CGROUP_PARENT } from './testing/executor-harness.js';
 import { FakeHost } from './testing/fake-host.js';
 import { waitFor } from './testing/wait-for.js';
 
 const isRoot = process.getuid?.() === 0;
+const dockerUp = await dockerReady();
 
 let host: FakeHost | null = null;
 let runner: RunningRunner | null = null;
 let root: string | null = null;
+const envs: string[] = [];
 afterEach(async () => {
   await runner?.close();
   await host?.close();
   if (root !== null) await rm(root, { recursive: true, force: true });
   runner = host = root = null;
+  for (const env of envs.splice(0)) await forgetEnvImage(env);
 });
 
 async function setup(
@@ -76,15 +87,49 @@ describe.skipIf(!isRoot)('runner', () => {
     await waitFor(async () => (await readdir(join(config.state_dir, 'tasks'))).length === 0, 'the task record to go');
   });
 
-  it('fails Docker tasks with KAWA_ERR_NOT_IMPLEMENTED', async () => {
-    const { host } = await start();
-    host.send(taskStart(taskSpec(2, ['true'], { container: 'pytorch' })));
-    await waitFor(() => host.of('task-event').length === 1, 'the failure');
-    expect(host.of('task-event')[0]).toMatchObject({
-      taskId: 2,
-      status: 'failed',
-      errorCode: 'KAWA_ERR_NOT_IMPLEMENTED',
-    });
+  it.skipIf(!dockerUp)(
+    'runs env and image tasks in containers, with sync progress, and routes their controls',
+    async () => {
+      const { host, config } = await start();
+      const env = uniqueEnv('runner');
+      envs.push(env);
+      await makeEnvTarball(config.shared_dir, env, 1_700_000_000);
+      const fromEnv = taskSpec(uniqueTaskId(), ['sh', '-c', 'echo in $KAWA_TASK_ID'], { container: env });
+      const fromImage = taskSpec(uniqueTaskId(), ['sleep', '300'], { image: TEST_IMAGE });
+      host.send(taskStart(fromEnv));
+      host.send(taskStart(fromImage));
+      await waitFor(() => statusesOf(host, fromEnv.id).includes('completed'), 'the env task to complete', 15_000);
+      expect(statusesOf(host, fromEnv.id)).toEqual(['syncing', 'running', 'completed']);
+      const progress = host.of('task-progress').filter((frame) => frame.taskId === fromEnv.id);
+      expect(progress.at(-1)?.progress).toMatchObject({ what: env, phase: 'loading' });
+      expect(progress.at(-1)?.progress.doneBytes).toBe(progress.at(-1)?.progress.totalBytes);
+      expect(await readFile(join(config.shared_dir, `logs/${fromEnv.id}/stdout.log`), 'utf8')).toBe(
+        `in ${fromEnv.id}\n`,
+      );
+
+      await waitFor(() => statusesOf(host, fromImage.id).includes('running'), 'the image task to run', 15_000);
+      host.send({ type: 'task-control', requestId: 1, taskId: fromImage.id, action: 'pause' });
+      host.send({ type: 'task-control', requestId: 2, taskId: fromImage.id, action: 'kill' });
+      await waitFor(() => host.of('command-result').length === 2, 'both results', 15_000);
+      expect(host.of('command-result').map((frame) => frame.ok)).toEqual([true, true]);
+      expect(statusesOf(host, fromImage.id)).toEqual(['running', 'paused', 'killed']);
+      // As for no-Docker tasks, the records go once the host has the final events.
+      await waitFor(
+        async () => (await readdir(join(config.state_dir, 'tasks'))).length === 0,
+        'the task records to go',
+      );
+    },
+  );
+
+  it('starts without a Docker Engine: no-Docker tasks run, Docker tasks fail naming the socket', async () => {
+    const { host, config } = await start({ docker_socket: join(tmpdir(), `kawa-no-docker-${process.pid}.sock`) });
+    host.send(taskStart(taskSpec(2, ['true'], { image: 'kawa-test/busybox:latest' })));
+    host.send(taskStart(taskSpec(6, ['true'], { cores: 1 })));
+    await waitFor(() => statusesOf(host, 2).includes('failed'), 'the Docker task to fail');
+    await waitFor(() => statusesOf(host, 6).includes('completed'), 'the no-Docker task to complete');
+    const failed = host.of('task-event').find((frame) => frame.taskId === 2);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'KAWA_ERR_DOCKER_UNAVAILABLE' });
+    expect(failed?.message).toContain(config.docker_socket);
   });
 
   it('sends the paused and running events before the command results', async () => {

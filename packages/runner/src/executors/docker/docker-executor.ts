@@ -277,8 +277,8 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
           message: `node ${options.nodeName} has no live task ${taskId}`,
         });
       }
-      // A kill must not queue behind a pause waiting for the start-up: it is what ends that wait.
-      if (action === 'kill') return controls.runControl(task, action);
+      // One after another, as the host sent them. None waits on a sync (pause and resume of a
+      // syncing task answer at once), so a kill is never stuck behind a slow load.
       const run = (): Promise<ControlOutcome> => controls.runControl(task, action);
       const result = task.controls.then(run, run);
       task.controls = result;
