@@ -5,6 +5,8 @@ export interface CliOutput {
   once?(event: 'drain', listener: () => void): unknown;
 }
 
+import type { TerminalIo } from './terminal/terminal-io.js';
+
 /** Everything the CLI touches outside itself, passed in so tests can run it in-process. */
 export interface CliIo {
   stdout: CliOutput;
@@ -16,6 +18,8 @@ export interface CliIo {
   isTTY: boolean;
   /** A fetch for the API client; tests pass a fake. Default: the global fetch. */
   fetch?: typeof fetch;
+  /** stdin, the terminal's size and signals, for interactive shells. Default: this process's. */
+  terminal?: TerminalIo;
 }
 
 /** Writes a chunk and, if the stream is full, waits until it drains; for large log output. */

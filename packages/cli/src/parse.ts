@@ -1,4 +1,4 @@
-import { TaskIdParamsSchema, parseOrThrow } from '@kawa/protocol';
+import { TaskIdParamsSchema, envNameProblem, parseOrThrow } from '@kawa/protocol';
 import { UsageError, checkLocally } from './errors.js';
 
 /** Commander collector for repeatable options (-t A -t B). */
@@ -32,4 +32,11 @@ export function parseCount(text: string, what: string): number {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new UsageError('KAWA_ERR_USAGE', `${what} must be a whole number of 0 or more, got "${text}"`);
   return value;
+}
+
+/** An env name (host container, tarball), checked as the API checks it. */
+export function parseEnvName(text: string): string {
+  const problem = envNameProblem(text);
+  if (problem !== null) throw new UsageError('KAWA_ERR_BAD_ENV_NAME', problem);
+  return text;
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { KawaError } from '@kawa/protocol';
+import { registerDockerCommands } from './commands/docker/index.js';
 import { registerInitCommands } from './commands/init/index.js';
 import { registerNodeCommands } from './commands/node/index.js';
 import { registerTaskCommands } from './commands/task/index.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo, extra?: ExtendProgram): Command {
   // Subcommands copy these settings when they are created, so set them before adding any.
   registerTaskCommands(program, context);
   registerNodeCommands(program, context);
+  registerDockerCommands(program, context);
   registerInitCommands(program, context);
   extra?.(program, context);
   return program;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routes, type RouteName, type Task } from '@kawa/protocol';
 import type { CliIo } from './io.js';
+import type { TerminalIo } from './terminal/terminal-io.js';
 import { runCli, type ExtendProgram } from './program.js';
 
 /** A request the fake host received, with its route resolved. */
@@ -86,6 +87,7 @@ export async function runWith(
     isTTY?: boolean;
     cwd?: string;
     extra?: ExtendProgram;
+    terminal?: TerminalIo;
   } = {},
 ): Promise<CliRun> {
   const stdout = collector();
@@ -100,6 +102,7 @@ export async function runWith(
     cwd: options.cwd ?? '/work/somewhere',
     isTTY: options.isTTY ?? false,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.terminal ? { terminal: options.terminal } : {}),
   };
   const code = await runCli(argv, io, options.extra).finally(() => {
     if (ownHome) rmSync(home, { recursive: true, force: true });
@@ -137,4 +140,18 @@ export function makeTask(fields: Partial<Task> = {}): Task {
     endedAt: null,
     ...fields,
   };
+}
+
+/** An NDJSON answer whose lines arrive one chunk each, as a streaming host sends them. */
+export function ndjson(events: readonly unknown[], status = 200): Response {
+  const encoder = new TextEncoder();
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const event of events) controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
+        controller.close();
+      },
+    }),
+    { status, headers: { 'content-type': 'application/x-ndjson' } },
+  );
 }
