@@ -6,6 +6,7 @@ import {
   type NodeResources,
   type RunnerFrame,
   type RunnerReportedStatus,
+  type SyncProgress,
 } from '@kawa/protocol';
 
 type FrameOf<T extends HostFrame['type']> = Extract<HostFrame, { type: T }>;
@@ -114,6 +115,11 @@ export class FakeRunner {
       errorCode: null,
       at: Date.now(),
     });
+  }
+
+  /** Reports how far the sync of a task's env or image has got. */
+  progress(taskId: number, progress: SyncProgress): void {
+    this.send({ type: 'task-progress', taskId, progress });
   }
 
   /** Takes the oldest received frame of `type` (frames of other types stay available). */
