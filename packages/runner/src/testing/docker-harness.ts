@@ -20,7 +20,7 @@ import { createDockerEngine, type DockerEngine } from '../executors/docker/docke
 import { createDockerExecutor, type DockerExecutor } from '../executors/docker/docker-executor.js';
 import { createLogger } from '../logger.js';
 import { openTaskTable } from '../state/task-table.js';
-import { waitFor } from './wait-for.js';
+import { waitForTaskEvent } from './task-events.js';
 
 /** Built by scripts/test-images.sh (busybox-static, PATH=/bin); never pulled. */
 export const TEST_IMAGE = 'kawa-test/busybox:latest';
@@ -172,12 +172,7 @@ export async function startDockerHarness(
     sharedDir,
     stateDir,
     localTempDir,
-    event: (taskId, statuses, timeoutMs = 15_000) =>
-      waitFor(
-        () => events.find((event) => event.taskId === taskId && statuses.includes(event.status)),
-        `task ${taskId} to report ${statuses.join('/')} (saw ${JSON.stringify(events.filter((event) => event.taskId === taskId))})`,
-        timeoutMs,
-      ),
+    event: (taskId, statuses, timeoutMs = 15_000) => waitForTaskEvent(events, taskId, statuses, timeoutMs),
     async close() {
       await executor.close();
       await rm(root, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { baseEnvFrom } from '../executors/process/task-env.js';
 import { createLogger } from '../logger.js';
 import { openTaskTable, type TaskTable } from '../state/task-table.js';
 import { execFileCommand } from '../util/run-command.js';
-import { waitFor } from './wait-for.js';
+import { waitForTaskEvent } from './task-events.js';
 
 /** The cgroup parent unit tests use, apart from the e2e tests' `kawa`. */
 export const TEST_CGROUP_PARENT = 'kawa-unit';
@@ -96,12 +96,7 @@ export async function startExecutorHarness(
     sharedDir,
     table,
     cgroups,
-    event: (taskId, statuses, timeoutMs = 10_000) =>
-      waitFor(
-        () => events.find((event) => event.taskId === taskId && statuses.includes(event.status)),
-        `task ${taskId} to report ${statuses.join('/')} (saw ${JSON.stringify(events.filter((event) => event.taskId === taskId))})`,
-        timeoutMs,
-      ),
+    event: (taskId, statuses, timeoutMs = 10_000) => waitForTaskEvent(events, taskId, statuses, timeoutMs),
     async close() {
       await executor.close();
       await rm(root, { recursive: true, force: true });

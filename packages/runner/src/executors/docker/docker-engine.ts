@@ -84,6 +84,12 @@ export function createDockerEngine(socketPath: string): DockerEngine {
     }
   };
 
+  /** A short call on one container whose answer carries nothing the runner needs. */
+  const onContainer =
+    (what: string, operation: (container: Docker.Container) => Promise<unknown>) =>
+    (id: string): Promise<void> =>
+      call(what, () => operation(docker.getContainer(id)).then(() => undefined));
+
   return {
     socketPath,
     ping: () => call('ping', () => withTimeout(docker.ping(), PING_TIMEOUT_MS).then(() => undefined)),
@@ -162,13 +168,7 @@ export function createDockerEngine(socketPath: string): DockerEngine {
         return { ended, detach: () => stream.destroy() };
       }),
 
-    startContainer: (id) =>
-      call('starting the container', () =>
-        docker
-          .getContainer(id)
-          .start()
-          .then(() => undefined),
-      ),
+    startContainer: onContainer('starting the container', (container) => container.start()),
 
     waitContainer: (id) =>
       call(
@@ -191,27 +191,9 @@ export function createDockerEngine(socketPath: string): DockerEngine {
         };
       }),
 
-    killContainer: (id) =>
-      call('killing the container', () =>
-        docker
-          .getContainer(id)
-          .kill()
-          .then(() => undefined),
-      ),
-    pauseContainer: (id) =>
-      call('pausing the container', () =>
-        docker
-          .getContainer(id)
-          .pause()
-          .then(() => undefined),
-      ),
-    unpauseContainer: (id) =>
-      call('resuming the container', () =>
-        docker
-          .getContainer(id)
-          .unpause()
-          .then(() => undefined),
-      ),
+    killContainer: onContainer('killing the container', (container) => container.kill()),
+    pauseContainer: onContainer('pausing the container', (container) => container.pause()),
+    unpauseContainer: onContainer('resuming the container', (container) => container.unpause()),
 
     removeContainer: async (id) => {
       await orMissing('removing the container', () =>

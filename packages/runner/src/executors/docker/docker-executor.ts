@@ -3,10 +3,8 @@ import {
   isKawaError,
   type NumaZone,
   type RunnerReportedStatus,
-  type TaskAction,
   type TaskEventFrame,
   type TaskProgressFrame,
-  type TaskSpec,
 } from '@kawa/protocol';
 import type { EnvSync, ImageSource, SyncWatcher } from '../../envs/env-sync.js';
 import { throttleProgress } from '../../envs/progress-throttle.js';
@@ -17,7 +15,7 @@ import { errorMessage } from '../../util/errno.js';
 import { createLimiter } from '../../util/limiter.js';
 import { sleep } from '../../util/sleep.js';
 import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
-import type { LiveTaskSummary } from '../process/process-executor.js';
+import type { LiveTaskSummary, ProcessExecutor } from '../process/process-executor.js';
 import type { ControlOutcome } from '../process/task-control.js';
 import { taskLocalTempDir } from '../process/task-env.js';
 import { buildContainerOptions, taskContainerName } from './container-options.js';
@@ -45,19 +43,12 @@ export interface DockerExecutorOptions {
   clock?: Clock;
 }
 
-/** Runs tasks with an env or an image in a fresh container each, through the Docker Engine. */
-export interface DockerExecutor {
-  /** Starts a task; every outcome, failures included, arrives through onEvent. */
-  start(spec: TaskSpec): void;
-  /** Kills, pauses or resumes. The matching task-event is emitted before this resolves. */
-  control(taskId: number, action: TaskAction): Promise<ControlOutcome>;
-  /** Tasks syncing, running or paused, for hello. */
-  liveTasks(): LiveTaskSummary[];
-  /** The host has this task's final event; its local record can go. */
-  finalDelivered(taskId: number): void;
-  /** Kills every task (syncing ones stop waiting) and waits for their endings. */
-  close(): Promise<void>;
-}
+/**
+ * Runs tasks with an env or an image in a fresh container each, through the Docker Engine. The
+ * same contract as the no-Docker executor, so the runner routes to either; its liveTasks also
+ * lists tasks still syncing or starting (as `syncing`), and close() kills those too.
+ */
+export type DockerExecutor = ProcessExecutor;
 
 const MAX_MESSAGE = 4096;
 /** Container creates and starts in flight at once; more only queue up inside dockerd. */
@@ -67,6 +58,13 @@ const OUTPUT_DRAIN_MS = 10_000;
 
 /** Thrown inside the start-up when a kill came before the container started. */
 class KilledBeforeStart extends Error {}
+
+/** A started container with its open logs. */
+interface Started {
+  id: string;
+  logs: TaskLogFiles;
+  attachment: OutputAttachment;
+}
 
 /** What a start-up has opened so far, for the clean-up when it fails half-way. */
 interface Opened {
@@ -133,7 +131,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   async function launch(task: DockerTask): Promise<void> {
     const { spec } = task;
     const opened: Opened = { logs: null, attachment: null };
-    let started: { logs: TaskLogFiles; attachment: OutputAttachment };
+    let started: Started;
     try {
       await engine.ping();
       const source: ImageSource = spec.container !== null ? { env: spec.container } : { image: spec.image ?? '' };
@@ -155,13 +153,13 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       finish(task, outcome);
       return;
     }
-    const { logs, attachment } = started;
+    const { id, logs, attachment } = started;
     task.startedAt = clock.now();
     task.status = 'running';
-    logger.debug(`task ${spec.id} running as container ${task.containerId?.slice(0, 12)}`);
+    logger.debug(`task ${spec.id} running as container ${id.slice(0, 12)}`);
     emit(task, 'running', {}, task.startedAt);
     records.put(task, 'running');
-    const exit = watchExit(task, logs, attachment);
+    const exit = watchExit(task, id, logs, attachment);
     exits.add(exit);
     void exit.then(() => exits.delete(exit));
     // A kill that arrived while the container was being started.
@@ -169,11 +167,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   }
 
   /** Opens the logs, creates the container, attaches to its output and starts it. */
-  async function createAndStart(
-    task: DockerTask,
-    image: string,
-    opened: Opened,
-  ): Promise<{ logs: TaskLogFiles; attachment: OutputAttachment }> {
+  async function createAndStart(task: DockerTask, image: string, opened: Opened): Promise<Started> {
     const { spec } = task;
     if (task.killRequested) throw new KilledBeforeStart();
     const [logs] = await Promise.all([
@@ -189,15 +183,21 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     const attachment = (opened.attachment = await engine.attachOutput(id, logs.stdout, logs.stderr));
     if (task.killRequested) throw new KilledBeforeStart();
     await engine.startContainer(id);
-    return { logs, attachment };
+    return { id, logs, attachment };
   }
 
   /** Waits for the container to stop, completes the logs, removes the container, then reports. */
-  async function watchExit(task: DockerTask, logs: TaskLogFiles, attachment: OutputAttachment): Promise<void> {
-    const id = task.containerId as string;
+  async function watchExit(
+    task: DockerTask,
+    id: string,
+    logs: TaskLogFiles,
+    attachment: OutputAttachment,
+  ): Promise<void> {
     let outcome: FinalOutcome;
     try {
       const exitCode = await engine.waitContainer(id);
+      // Over: pause and resume now answer "finished", a kill "already ending".
+      task.status = 'ending';
       const state = await engine.inspectContainer(id);
       outcome = classifyExit({
         code: state?.exitCode ?? exitCode,
@@ -209,6 +209,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       // 137 would be the runner's own SIGKILL, not an answer of the task's.
       if (outcome.status === 'killed') outcome = { ...outcome, exitCode: null };
     } catch (error) {
+      task.status = 'ending';
       outcome = {
         status: 'failed',
         exitCode: null,
