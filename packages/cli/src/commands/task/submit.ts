@@ -122,7 +122,7 @@ export function registerSubmit(task: Command, context: CliContext): void {
       collect,
       [],
     )
-    .option('--privileged', 'run the container privileged (admins, or as the host config allows)')
+    .option('--privileged', 'run the container privileged (Docker --privileged); admin tokens only')
     .option('--private-network', 'give the task its own network namespace, with no network')
     .option('--private-pid', 'give the task its own PID namespace')
     .option('--wait', "wait for every task to end and exit with the task's exit code")
