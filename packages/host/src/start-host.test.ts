@@ -59,4 +59,33 @@ describe('startHost', () => {
       await again.close();
     }
   });
+
+  it('starts and runs no-Docker work when Docker is absent; the default env is then refused plainly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kawa-start-'));
+    dirs.push(dir);
+    const config = HostConfigSchema.parse({
+      listen: '127.0.0.1',
+      port: 0,
+      state_dir: join(dir, 'state'),
+      shared_dir: join(dir, 'shared'),
+      docker_socket: join(dir, 'no-docker.sock'),
+    });
+    const host = await startHost({ config, logLevel: 'silent' });
+    try {
+      const headers = {
+        authorization: `Bearer ${readFileSync(host.adminTokenFile, 'utf8').trim()}`,
+        'content-type': 'application/json',
+      };
+      const post = (body: object) =>
+        fetch(`${host.url}/api/v1/tasks`, { method: 'POST', headers, body: JSON.stringify(body) });
+      expect((await post({ command: ['true'], container: 'NULL' })).status).toBe(201);
+      const refused = await post({ command: ['true'] });
+      expect(refused.status).toBe(404);
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('KAWA_ERR_ENV_NOT_FOUND');
+      expect(body.error.message).toContain(`Docker does not answer on ${config.docker_socket}`);
+    } finally {
+      await host.close();
+    }
+  });
 });

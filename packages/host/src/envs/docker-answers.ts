@@ -20,7 +20,10 @@ export const ImageInspectSchema = z.object({
   Id: z.string(),
   Size: z.number(),
   Config: z
-    .object({ Cmd: z.array(z.string()).nullable().optional() })
+    .object({
+      Cmd: z.array(z.string()).nullable().optional(),
+      Entrypoint: z.array(z.string()).nullable().optional(),
+    })
     .nullable()
     .optional(),
 });

@@ -27,8 +27,8 @@ export interface ContainerSummary {
 export interface ImageSummary {
   id: string;
   sizeBytes: number;
-  /** The image's default command; null when it has none. */
-  cmd: string[] | null;
+  /** Whether the image says what to run (a command or an entrypoint); if not, a container exits at once. */
+  hasCommand: boolean;
 }
 
 export interface ContainerSpec {
@@ -193,7 +193,8 @@ export function createDockerEngine(socketPath: string): DockerEngine {
           throw error;
         }
         const image = parseAnswer(ImageInspectSchema, answer, 'image inspect answer');
-        return { id: image.Id, sizeBytes: image.Size, cmd: image.Config?.Cmd ?? null };
+        const hasCommand = (image.Config?.Cmd ?? []).length > 0 || (image.Config?.Entrypoint ?? []).length > 0;
+        return { id: image.Id, sizeBytes: image.Size, hasCommand };
       }),
 
     tagImage: (ref, repo, tag) =>

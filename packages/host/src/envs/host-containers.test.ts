@@ -64,6 +64,37 @@ describe('host containers', () => {
     await expect(docker.getContainer(envContainerName(name)).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('keeps an image without a command up with /bin/sh on its TTY', async () => {
+    const name = env();
+    // `docker import` of the test image's files gives an image with no command at all.
+    const image = `kawa-test/nocmd-${name}:latest`;
+    const source = await docker.createContainer({ Image: TEST_IMAGE });
+    try {
+      const imported = await docker.importImage(await source.export(), {
+        repo: `kawa-test/nocmd-${name}`,
+        tag: 'latest',
+      });
+      await new Promise((resolve, reject) =>
+        docker.modem.followProgress(imported, (error) => (error ? reject(error) : resolve(null))),
+      );
+      expect((await docker.getImage(image).inspect()).Config.Cmd).toBeNull();
+      const created = await call('POST', routes.createHostContainer.path, { image, name });
+      expect(HostContainerSchema.parse(created.json()).state).toBe('running');
+      const inspected = await docker.getContainer(envContainerName(name)).inspect();
+      expect(inspected.Config.Cmd).toEqual(['/bin/sh']);
+    } finally {
+      await source.remove({ force: true });
+      await docker
+        .getContainer(envContainerName(name))
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+  });
+
   it('refuses a second container for the same env with 409', async () => {
     const name = env();
     expect((await call('POST', routes.createHostContainer.path, { image: TEST_IMAGE, name })).statusCode).toBe(201);

@@ -81,11 +81,12 @@ export class HostContainers {
       );
     }
     const containerName = envContainerName(name);
-    // An image without a command would exit at once; a shell on the open TTY keeps it up.
+    // An image that names nothing to run would exit at once; a shell on the open TTY keeps it
+    // up. With an entrypoint, a Cmd would become its arguments, so it is left alone.
     await this.engine.createContainer({
       name: containerName,
       image,
-      cmd: found.cmd && found.cmd.length > 0 ? null : ['/bin/sh'],
+      cmd: found.hasCommand ? null : ['/bin/sh'],
       labels: { [ENV_LABEL]: name },
     });
     try {
