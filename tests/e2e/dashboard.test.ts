@@ -24,6 +24,19 @@ const byTestId = (id: string) => browser.page.getByTestId(id);
 const taskIdFromUrl = (): number => Number(/\/tasks\/(\d+)$/.exec(new URL(browser.page.url()).pathname)?.[1]);
 
 describe('the dashboard in a real browser', () => {
+  it('is served from the built assets with cache headers', async () => {
+    const index = await fetch(`${cluster.url}/tasks/1`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script, html).toBeDefined();
+    const asset = await fetch(`${cluster.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${cluster.url}/api/v1/no-such-route`)).headers.get('content-type')).toMatch(/json/);
+  });
+
   it('serves the SPA at / and refuses a wrong token with the host’s error', async () => {
     const { page } = browser;
     await page.goto(cluster.url);
