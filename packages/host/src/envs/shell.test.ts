@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPath, envContainerName, routes, terminalCloseCodes, wsRoutes } from '@kawa/protocol';
+import { buildPath, envContainerName, terminalCloseCodes, wsRoutes } from '@kawa/protocol';
+import { createHostContainer } from '../testing/api.js';
 import { TEST_IMAGE, docker, dropEnv, uniqueEnv } from '../testing/docker.js';
 import { TerminalClient } from '../testing/terminal-client.js';
 import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
@@ -13,13 +14,7 @@ describe('host container shell', () => {
   beforeAll(async () => {
     host = createTestHost();
     base = (await listen(host)).ws;
-    const created = await host.app.inject({
-      method: 'POST',
-      url: routes.createHostContainer.path,
-      headers: host.admin,
-      payload: { image: TEST_IMAGE, name },
-    });
-    expect(created.statusCode).toBe(201);
+    await createHostContainer(host, name, TEST_IMAGE);
   });
   afterAll(async () => {
     for (const client of clients) await client.close();
@@ -106,13 +101,7 @@ describe('host container shell', () => {
   it('says CONTAINER_NOT_RUNNING for a stopped container, and needs a token', async () => {
     await expect(TerminalClient.open(shellUrl(name), {})).rejects.toThrow('HTTP 401');
     const stopped = uniqueEnv();
-    const created = await host.app.inject({
-      method: 'POST',
-      url: routes.createHostContainer.path,
-      headers: host.admin,
-      payload: { image: TEST_IMAGE, name: stopped },
-    });
-    expect(created.statusCode).toBe(201);
+    await createHostContainer(host, stopped, TEST_IMAGE);
     try {
       await docker.getContainer(envContainerName(stopped)).kill();
       const shell = await open(stopped);

@@ -8,6 +8,20 @@ import { systemClock } from '../clock.js';
 import { TEST_IMAGE, docker, dropEnv, uniqueEnv } from '../testing/docker.js';
 import { createEnvServices, type EnvServices } from './services.js';
 
+/** Takes the env's writer lock as a running tar create would; the returned call lets it go. */
+function holdLock(envs: EnvServices, name: string): () => Promise<void> {
+  let release = (): void => undefined;
+  const held = envs.locks.run(
+    name,
+    new AbortController().signal,
+    () => new Promise<void>((resolve) => (release = resolve)),
+  );
+  return () => {
+    release();
+    return held;
+  };
+}
+
 /** The env services on their own, so a test can hold an env's writer lock itself. */
 describe('tarball maker', () => {
   let dir: string;
@@ -27,12 +41,7 @@ describe('tarball maker', () => {
   });
 
   it('queues a create behind the env’s current writer, and fails it if the container went away meanwhile', async () => {
-    let release = (): void => undefined;
-    const holder = envs.locks.run(
-      name,
-      new AbortController().signal,
-      () => new Promise<void>((resolve) => (release = resolve)),
-    );
+    const release = holdLock(envs, name);
     const events: TarCreateEvent[] = [];
     const stream = await envs.maker.create(name, new AbortController().signal);
     const consumed = (async () => {
@@ -44,8 +53,7 @@ describe('tarball maker', () => {
     expect(envs.locks.isBusy(name)).toBe(true);
 
     await docker.getContainer(envContainerName(name)).remove({ force: true });
-    release();
-    await holder;
+    await release();
     await expect(consumed).rejects.toMatchObject({ code: 'KAWA_ERR_CONTAINER_NOT_FOUND' });
     expect(events).toEqual([{ type: 'progress', phase: 'commit', doneBytes: 0, totalBytes: null }]);
     expect(envs.locks.isBusy(name)).toBe(false);
@@ -54,12 +62,7 @@ describe('tarball maker', () => {
   });
 
   it('stops waiting for the lock when aborted, and the queue keeps its order', async () => {
-    let release = (): void => undefined;
-    const holder = envs.locks.run(
-      name,
-      new AbortController().signal,
-      () => new Promise<void>((resolve) => (release = resolve)),
-    );
+    const release = holdLock(envs, name);
     const aborted = new AbortController();
     const order: string[] = [];
     const gaveUp = envs.locks.run(name, aborted.signal, () => {
@@ -73,8 +76,7 @@ describe('tarball maker', () => {
     aborted.abort(new Error('client left'));
     await expect(gaveUp).rejects.toThrow('client left');
     expect(order).toEqual([]);
-    release();
-    await holder;
+    await release();
     await next;
     expect(order).toEqual(['next']);
   });

@@ -13,7 +13,7 @@ import {
   routes,
   type TarCreateEvent,
 } from '@kawa/protocol';
-import { errorOf } from '../testing/api.js';
+import { createHostContainer, errorOf } from '../testing/api.js';
 import { BAD_ENV_NAMES, TEST_IMAGE, docker, dropEnv, runIn, uniqueEnv } from '../testing/docker.js';
 import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
 import { PROGRESS_INTERVAL_MS } from './tarball-writer.js';
@@ -51,13 +51,7 @@ describe('env tarballs', () => {
     host = createTestHost({ config });
     const name = uniqueEnv();
     envs.push(name);
-    const created = await host.app.inject({
-      method: 'POST',
-      url: routes.createHostContainer.path,
-      headers: host.admin,
-      payload: { image: TEST_IMAGE, name },
-    });
-    expect(created.statusCode).toBe(201);
+    await createHostContainer(host, name, TEST_IMAGE);
     return name;
   }
 

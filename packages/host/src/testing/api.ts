@@ -1,5 +1,6 @@
 import {
   ErrorBodySchema,
+  HostContainerSchema,
   ListTasksResponseSchema,
   NodeSchema,
   SubmitTaskResponseSchema,
@@ -7,6 +8,7 @@ import {
   buildPath,
   routes,
   type ErrorBody,
+  type HostContainer,
   type Node,
   type SubmitTaskInput,
   type SubmitTaskResponse,
@@ -100,4 +102,17 @@ export async function errorOf(
 ): Promise<{ status: number; error: ErrorBody['error'] }> {
   const answer = await response;
   return { status: answer.statusCode, error: ErrorBodySchema.parse(answer.json()).error };
+}
+
+/** Creates (and starts) the host container of `name` through the API. */
+export async function createHostContainer(host: TestHost, name: string, image: string): Promise<HostContainer> {
+  const response = await host.app.inject({
+    method: 'POST',
+    url: routes.createHostContainer.path,
+    headers: host.admin,
+    payload: { image, name },
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`container create answered ${response.statusCode}: ${response.body}`);
+  return HostContainerSchema.parse(response.json());
 }
