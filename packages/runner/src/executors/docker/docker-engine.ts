@@ -12,6 +12,7 @@ export interface ContainerState {
   paused: boolean;
   oomKilled: boolean;
   exitCode: number;
+  labels: Record<string, string>;
 }
 
 /** A container's output, attached before it starts. */
@@ -45,12 +46,12 @@ export interface DockerEngine {
   startContainer(id: string): Promise<void>;
   /** Waits for a started container to stop; resolves with its exit code. */
   waitContainer(id: string): Promise<number>;
-  /** null when the container does not exist. */
+  /** By id or name; null when the container does not exist. */
   inspectContainer(id: string): Promise<ContainerState | null>;
   killContainer(id: string): Promise<void>;
   pauseContainer(id: string): Promise<void>;
   unpauseContainer(id: string): Promise<void>;
-  /** Removes the container (forcibly, so a running one goes too); a missing one is fine. */
+  /** Removes the container by id or name (forcibly, so a running one goes too); a missing one is fine. */
   removeContainer(id: string): Promise<void>;
 }
 
@@ -182,12 +183,13 @@ export function createDockerEngine(socketPath: string): DockerEngine {
 
     inspectContainer: (id) =>
       orMissing('inspecting the container', async () => {
-        const { State } = await docker.getContainer(id).inspect();
+        const { State, Config } = await docker.getContainer(id).inspect();
         return {
           running: State.Running,
           paused: State.Paused,
           oomKilled: State.OOMKilled,
           exitCode: State.ExitCode,
+          labels: Config.Labels ?? {},
         };
       }),
 

@@ -171,6 +171,33 @@ describe.skipIf(!ready)('docker executor on the real engine', () => {
     expect(await containerGone(spec.id)).toBe(true);
   });
 
+  it("replaces a leftover container of its own node, and never touches another node's", async () => {
+    const h = await start();
+    const leftover = imageTask(['echo', 'fresh']);
+    const foreign = imageTask(['echo', 'never']);
+    const made = async (id: number, node: string) =>
+      testDocker.createContainer({
+        name: `kawa-task-${id}`,
+        Image: TEST_IMAGE,
+        Cmd: ['sleep', '300'],
+        Labels: { 'kawa.node': node, 'kawa.task-id': String(id) },
+      });
+    await made(leftover.id, h.nodeName);
+    const other = await made(foreign.id, 'some-other-node');
+    try {
+      h.executor.start(leftover);
+      h.executor.start(foreign);
+      expect(await h.event(leftover.id, ['completed', 'failed'])).toMatchObject({ status: 'completed' });
+      expect(await logOf(h, leftover.id, 'stdout')).toBe('fresh\n');
+      const refused = await h.event(foreign.id, ['completed', 'failed']);
+      expect(refused).toMatchObject({ status: 'failed', errorCode: 'KAWA_ERR_DOCKER_FAILED' });
+      expect(refused.message).toMatch(/kawa-task-\d+ is taken by a task of node some-other-node/);
+      expect((await other.inspect()).Config.Labels).toMatchObject({ 'kawa.node': 'some-other-node' });
+    } finally {
+      await other.remove({ force: true });
+    }
+  });
+
   it('kills a task while its env syncs: it never starts, and the load others wait on goes on', async () => {
     const h = await start();
     const env = uniqueEnv('killsync');

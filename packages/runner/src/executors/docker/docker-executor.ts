@@ -1,10 +1,12 @@
 import { mkdir, rmdir } from 'node:fs/promises';
 import {
   isKawaError,
+  KawaError,
   type NumaZone,
   type RunnerReportedStatus,
   type TaskEventFrame,
   type TaskProgressFrame,
+  type TaskSpec,
 } from '@kawa/protocol';
 import type { EnvSync, ImageSource, SyncWatcher } from '../../envs/env-sync.js';
 import { throttleProgress } from '../../envs/progress-throttle.js';
@@ -18,9 +20,10 @@ import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
 import type { LiveTaskSummary, ProcessExecutor } from '../process/process-executor.js';
 import type { ControlOutcome } from '../process/task-control.js';
 import { taskLocalTempDir } from '../process/task-env.js';
-import { buildContainerOptions, taskContainerName } from './container-options.js';
+import { buildContainerOptions, taskContainerName, taskLabels } from './container-options.js';
 import { createDockerControls } from './docker-control.js';
 import type { DockerEngine, OutputAttachment } from './docker-engine.js';
+import { answeredStatus } from './engine-error.js';
 import { newDockerTask, type DockerTask } from './docker-task.js';
 import { startFailure } from './start-failure.js';
 import { createDockerTaskRecords } from './task-records.js';
@@ -177,13 +180,43 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       mkdir(taskLocalTempDir(options.localTempDir, spec.id), { recursive: true }),
     ]);
     opened.logs = logs;
-    const id = await engine.createContainer(buildContainerOptions(spec, { ...options, image }));
+    const id = await createContainer(spec, image);
     task.containerId = id;
     // Attached before start, so no byte of output is missed and the logs grow while it runs.
     const attachment = (opened.attachment = await engine.attachOutput(id, logs.stdout, logs.stderr));
     if (task.killRequested) throw new KilledBeforeStart();
     await engine.startContainer(id);
     return { id, logs, attachment };
+  }
+
+  /**
+   * Creates `kawa-task-<id>`. When the name is taken by a container of this node, that one is
+   * left from an earlier run of this runner (a crash, or a host whose ids started over): it
+   * goes, and the create is tried once more. Another node's container is never touched.
+   */
+  async function createContainer(spec: TaskSpec, image: string): Promise<string> {
+    const createOptions = buildContainerOptions(spec, { ...options, image });
+    try {
+      return await engine.createContainer(createOptions);
+    } catch (error) {
+      if (answeredStatus(error) !== 409) throw error;
+      const name = taskContainerName(spec.id);
+      const existing = await engine.inspectContainer(name);
+      const owner = existing?.labels[taskLabels.node];
+      if (existing !== null && owner !== options.nodeName) {
+        throw new KawaError(
+          'KAWA_ERR_DOCKER_FAILED',
+          `the container name ${name} is taken by ${owner === undefined ? 'a container Kawa did not make' : `a task of node ${owner}`} ` +
+            'on the same Docker Engine; two Kawa clusters that share an engine must not reuse task ids',
+          { cause: error },
+        );
+      }
+      if (existing !== null) {
+        logger.warn(`removing ${name}, left over from an earlier run of node ${options.nodeName}`);
+        await engine.removeContainer(name);
+      }
+      return engine.createContainer(createOptions);
+    }
   }
 
   /** Waits for the container to stop, completes the logs, removes the container, then reports. */
@@ -233,10 +266,11 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   ): Promise<void> {
     attachment?.detach();
     await logs?.close();
-    // By name: a create that timed out on our side may still have made the container.
-    if (task.status !== 'syncing') {
+    // By id only: the name may belong to another node's task (a create that failed on a
+    // name conflict), and that one is not ours to remove.
+    if (task.containerId !== null) {
       await engine
-        .removeContainer(task.containerId ?? taskContainerName(task.spec.id))
+        .removeContainer(task.containerId)
         .catch((error: unknown) =>
           logger.warn(`cannot remove the container of task ${task.spec.id}: ${errorMessage(error)}`),
         );

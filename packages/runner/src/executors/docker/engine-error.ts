@@ -1,4 +1,4 @@
-import { KawaError } from '@kawa/protocol';
+import { isKawaError, KawaError } from '@kawa/protocol';
 import { errorMessage } from '../../util/errno.js';
 
 /** What dockerode (docker-modem) attaches to an error the engine answered with. */
@@ -47,4 +47,11 @@ export function engineError(error: unknown, what: string, socketPath: string): K
     `the Docker Engine does not answer on ${socketPath} (${what}: ${why}); start dockerd or set runner.docker_socket`,
     { cause: error },
   );
+}
+
+/** The HTTP status behind a KawaError made by engineError (409 for a name conflict), or null. */
+export function answeredStatus(error: unknown): number | null {
+  if (!isKawaError(error)) return null;
+  const details = error.details as { engineStatus?: unknown } | undefined;
+  return typeof details?.engineStatus === 'number' ? details.engineStatus : null;
 }
