@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubmitTaskResponse, Task } from '@kawa/protocol';
 import { openBrowser, type TestBrowser } from './support/browser.js';
 import { startCluster, type Cluster } from './support/cluster.js';
+import { TEST_IMAGE, forgetEnvImage } from './support/docker.js';
 import { waitForStatus } from './support/tasks.js';
-
-/** Built by scripts/test-images.sh (busybox-static via docker import); never pulled. */
-const TEST_IMAGE = 'kawa-test/busybox:latest';
 
 let cluster: Cluster;
 let browser: TestBrowser;
@@ -139,8 +137,14 @@ describe('the dashboard in a real browser', () => {
       await expect
         .poll(() => byTestId('terminal-state').textContent(), { timeout: 15_000 })
         .toMatch(/exited with code 0/);
+
+      // Packing streams NDJSON progress; the new version shows in the tarball list.
+      await byTestId(`container-pack-${env}`).click();
+      await expect.poll(() => byTestId(`tarballs-${env}`).locator('tbody tr').count(), { timeout: 60_000 }).toBe(1);
     } finally {
       await cluster.api('DELETE', `/api/v1/docker/containers/${env}`).catch(() => undefined);
+      await cluster.api('DELETE', `/api/v1/docker/tarballs/${env}`).catch(() => undefined);
+      await forgetEnvImage(env).catch(() => undefined);
     }
   }, 120_000);
 

@@ -1,12 +1,6 @@
-import {
-  TerminalServerFrameSchema,
-  authSubprotocols,
-  buildPath,
-  wsRoutes,
-  type TerminalClientFrame,
-  type TerminalServerFrame,
-} from '@kawa/protocol';
-import { webSocketUrl } from './session';
+import { parseTerminalFrame, resizeFrame, terminalQuery } from '@kawa/client';
+import { authSubprotocols, type TerminalServerFrame } from '@kawa/protocol';
+import { api } from './session';
 
 export interface TerminalHandlers {
   onOutput(bytes: Uint8Array): void;
@@ -14,24 +8,30 @@ export interface TerminalHandlers {
   onClose(code: number, reason: string): void;
 }
 
-/** A host container's TTY over its WebSocket: raw bytes both ways, JSON control frames as text. */
+/**
+ * A host container's TTY over its WebSocket: raw bytes both ways, JSON control frames as text
+ * (parsed and built by @kawa/client). The token goes as a subprotocol, never in the URL.
+ */
 export class TerminalSocket {
   private readonly socket: WebSocket;
   private readonly encoder = new TextEncoder();
 
   constructor(token: string, envName: string, size: { cols: number; rows: number }, handlers: TerminalHandlers) {
-    const path = buildPath(wsRoutes.hostContainerShell.path, { name: envName });
-    const query = new URLSearchParams({ cols: String(size.cols), rows: String(size.rows) });
-    this.socket = new WebSocket(webSocketUrl(`${path}?${query.toString()}`), authSubprotocols(token));
+    const target = api().socket('hostContainerShell', { params: { name: envName }, query: terminalQuery(size) });
+    this.socket = new WebSocket(target.url, authSubprotocols(token));
     this.socket.binaryType = 'arraybuffer';
     this.socket.addEventListener('message', (event: MessageEvent<unknown>) => {
-      if (event.data instanceof ArrayBuffer) return handlers.onOutput(new Uint8Array(event.data));
-      if (typeof event.data !== 'string') return;
-      try {
-        const parsed = TerminalServerFrameSchema.safeParse(JSON.parse(event.data));
-        if (parsed.success) handlers.onFrame(parsed.data);
-      } catch {
-        // Not JSON: not a frame of this protocol; ignored like any unknown frame.
+      if (event.data instanceof ArrayBuffer) handlers.onOutput(new Uint8Array(event.data));
+      else if (typeof event.data === 'string') {
+        try {
+          handlers.onFrame(parseTerminalFrame(event.data));
+        } catch (error) {
+          handlers.onFrame({
+            type: 'error',
+            code: 'KAWA_ERR_INTERNAL',
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
       }
     });
     this.socket.addEventListener('close', (event) => handlers.onClose(event.code, event.reason));
@@ -47,13 +47,10 @@ export class TerminalSocket {
   }
 
   resize(cols: number, rows: number): void {
-    const frame: TerminalClientFrame = { type: 'resize', cols: clamp(cols), rows: clamp(rows) };
-    if (this.open) this.socket.send(JSON.stringify(frame));
+    if (this.open) this.socket.send(resizeFrame(cols, rows));
   }
 
   close(): void {
     this.socket.close(1000);
   }
 }
-
-const clamp = (value: number): number => Math.min(1000, Math.max(1, Math.round(value)));
