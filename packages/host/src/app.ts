@@ -78,6 +78,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     options: { maxPayload: MAX_FRAME_BYTES },
     preClose(done) {
       services.gateway.closeAll(linkCloseCodes.hostShutdown, 'the host is shutting down');
+      // Terminals close themselves on this; the server's close waits for every socket.
+      services.shutdown.abort();
       this.websocketServer.close(() => done());
     },
   });

@@ -98,7 +98,8 @@ export function createServices(options: ServiceOptions): HostServices {
   // Runners of the previous host process get one grace period to reconnect.
   for (const node of registry.all()) if (node.status === 'online') liveness.touch(node.name);
 
-  const envs = createEnvServices({ config, clock, log });
+  const shutdown = new AbortController();
+  const envs = createEnvServices({ config, clock, log, shutdown: shutdown.signal });
   const tasks = new TasksService({
     config,
     tasks: store.tasks,
@@ -148,7 +149,6 @@ export function createServices(options: ServiceOptions): HostServices {
     },
   };
 
-  const shutdown = new AbortController();
   return {
     auth: new AuthService(store.tokens),
     nodes,

@@ -44,7 +44,7 @@ describe('the default env', () => {
       ...config,
     });
     return {
-      services: createEnvServices({ config: parsed, clock: systemClock, log }),
+      services: createEnvServices({ config: parsed, clock: systemClock, log, shutdown: new AbortController().signal }),
       lines,
       shared: parsed.shared_dir,
     };

@@ -18,6 +18,8 @@ export interface EnvServiceOptions {
   config: HostConfig;
   clock: Clock;
   log: FastifyBaseLogger;
+  /** Aborts when the host shuts down: open terminals close. */
+  shutdown: AbortSignal;
 }
 
 /** Host containers, tarballs, the default env and terminals: everything behind the docker routes. */
@@ -58,7 +60,7 @@ export function createEnvServices(options: EnvServiceOptions): EnvServices {
     locks,
     defaultEnv,
     check: createEnvCheck(tarballs, defaultEnv),
-    shell: { engine, containers, log },
+    shell: { engine, containers, log, shutdown: options.shutdown },
     idle: async () => {
       await defaultEnv.idle();
       await maker.idle();

@@ -19,6 +19,8 @@ export interface ShellDeps {
   engine: DockerEngine;
   containers: HostContainers;
   log: FastifyBaseLogger;
+  /** Aborts when the host shuts down; the session then closes with 1001. */
+  shutdown: AbortSignal;
 }
 
 /** Shells tried, in order, when the client names no command. */
@@ -136,7 +138,13 @@ export function runShellSession(
     early.push(message);
   });
 
+  // Going away, as a shutting-down server says; the command in the container is left running.
+  const onShutdown = (): void => socket.close(1001, 'the host is shutting down');
+  if (deps.shutdown.aborted) onShutdown();
+  else deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+
   socket.on('close', () => {
+    deps.shutdown.removeEventListener('abort', onShutdown);
     clientGone = true;
     if (!exec) return;
     // Ending stdin detaches; the command itself is left alone, as docker exec does.

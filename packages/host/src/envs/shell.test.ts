@@ -113,4 +113,19 @@ describe('host container shell', () => {
       await dropEnv(stopped);
     }
   });
+
+  it('closes open terminals with 1001 when the host shuts down, leaving the container running', async () => {
+    const other = createTestHost();
+    try {
+      const url = `${(await listen(other)).ws}${buildPath(wsRoutes.hostContainerShell.path, { name })}`;
+      const shell = await TerminalClient.open(url, other.admin);
+      shell.type('echo up\n');
+      await shell.waitFor(/up\r?\n/);
+      await other.close();
+      expect((await shell.closed).code).toBe(1001);
+      expect((await docker.getContainer(envContainerName(name)).inspect()).State.Running).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
 });

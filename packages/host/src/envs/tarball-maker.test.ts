@@ -31,7 +31,12 @@ describe('tarball maker', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kawa-maker-'));
     const config = HostConfigSchema.parse({ state_dir: join(dir, 'state'), shared_dir: join(dir, 'shared') });
-    envs = createEnvServices({ config, clock: systemClock, log: Fastify({ logger: { level: 'silent' } }).log });
+    envs = createEnvServices({
+      config,
+      clock: systemClock,
+      log: Fastify({ logger: { level: 'silent' } }).log,
+      shutdown: new AbortController().signal,
+    });
     name = uniqueEnv();
     await envs.containers.create(TEST_IMAGE, name);
   });
