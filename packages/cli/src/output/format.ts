@@ -64,17 +64,11 @@ export function formatPlacement(task: Task): string {
   return task.target === null ? '-' : formatTarget(task.target);
 }
 
-/** "0 B", "312 MB", "1.0 GB": a size for people, 1000-based like memory sizes. */
+const byteUnits: Record<string, string> = { B: 'B', K: 'kB', M: 'MB', G: 'GB', T: 'TB', P: 'PB' };
+
+/** "0 B", "312 MB", "1.0 GB": a size for people, 1000-based and rounded as memory sizes are. */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
+  return formatMemory(bytes).replace(/([BKMGTP])$/, (unit: string) => ` ${byteUnits[unit] ?? unit}`);
 }
 
 /** "312 MB / 1.0 GB (31%)", or "312 MB" while the total is unknown. */
