@@ -171,8 +171,10 @@ export function runShellSession(
       return;
     }
     exec = session;
-    await session.resize(query.cols, query.rows).catch(() => undefined);
+    // Listen before anything else is awaited: a command that exits at once (`true`) ends the
+    // stream during the first await, and its end must still produce the exit frame.
     pipeOutput(socket, session, deps.log);
+    await session.resize(query.cols, query.rows).catch(() => undefined);
     for (const message of early.splice(0)) apply(message);
   };
 
@@ -220,6 +222,7 @@ function pipeOutput(socket: WebSocket, session: ExecSession, log: FastifyBaseLog
   };
   stream.on('end', finish);
   stream.on('close', finish);
+  if (stream.readableEnded || stream.destroyed) finish();
   stream.on('error', (error) => {
     log.debug({ err: error }, 'terminal exec stream failed');
     finish();

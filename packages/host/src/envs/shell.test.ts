@@ -63,6 +63,18 @@ describe('host container shell', () => {
     expect(shell.frames).toEqual([{ type: 'exit', exitCode: 7 }]);
   });
 
+  it('sends the exit frame for a command that exits at once without output (regression)', async () => {
+    // The exec ended while the session was still sizing the TTY, and no exit frame was sent.
+    for (const [argv, code] of [
+      [['true'], 0],
+      [['/bin/sh', '-c', 'exit 3'], 3],
+    ] as const) {
+      const shell = await open(name, `?command=${encodeURIComponent(JSON.stringify(argv))}`);
+      expect((await shell.closed).code).toBe(1000);
+      expect(shell.frames).toEqual([{ type: 'exit', exitCode: code }]);
+    }
+  });
+
   it('ends only the session when the client leaves: the container keeps running', async () => {
     const shell = await open(name);
     shell.type('echo ready\n');
