@@ -31,12 +31,26 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          exclude: ['tests/e2e/docker-*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Each file starts its own cluster on its own port; two at a time fits two cores.
           maxWorkers: 2,
           // Unit tests first, then the clusters: they would compete for the same two cores.
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e-docker',
+          include: ['tests/e2e/docker-*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // One at a time: every test cluster numbers its tasks from 1, and a task's container is
+          // kawa-task-<id> on the one dockerd they share, so two clusters at once would collide.
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -36,7 +36,7 @@ describe('docker environments: create, shell, tar, run', () => {
   it('shells in like docker exec -it: files persist, Ctrl-C reaches the container, exit returns', async () => {
     tmux = await startTmux({
       env: { HOME: cluster.home, PATH: process.env.PATH ?? '/usr/bin:/bin', KAWA_OUTER: 'outer-shell', PS1: 'outer$ ' },
-      command: ['sh'],
+      command: ['bash', '--norc', '--noprofile'],
     });
     await tmux.waitFor(/outer\$ $/m);
     await tmux.type(`${process.execPath} ${KAWA_BIN} docker container shell ${env}`);
@@ -49,6 +49,8 @@ describe('docker environments: create, shell, tar, run', () => {
     await tmux.type('echo "status=$?"');
     await tmux.waitFor(/^status=130$/m, 10_000);
     await tmux.type('exit');
+    // As in any terminal, keys typed before the outer prompt is back would go to the ending shell.
+    await tmux.waitFor(/# exit\s*\n(outer\$ *\n)*outer\$ *$/m);
     await tmux.type('echo "back-in-$KAWA_OUTER"');
     await tmux.waitFor(/^back-in-outer-shell$/m);
   });

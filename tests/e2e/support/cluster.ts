@@ -86,7 +86,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   // Clusters run side by side and each numbers its tasks from 1, so every cluster's node gets
   // its own name: cgroup paths (<controller>/kawa/<node>/task-<id>) must not collide.
   const runnerName = options.runnerName ?? `e2e-${randomBytes(4).toString('hex')}`;
-  const upArgs = [KAWA_BIN, 'up', '--port', '0', '--runner-name', runnerName];
+  // Info level: tests read the runner's own log lines (env loads) from the daemons' stderr.
+  const upArgs = [KAWA_BIN, 'up', '--port', '0', '--runner-name', runnerName, '--log-level', 'info'];
   const up = spawn(process.execPath, upArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let daemonLog = '';
   up.stderr.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));
