@@ -34,6 +34,10 @@ export const errorCodes = {
     description:
       'A mount is not HOST:CONTAINER[:ro] with normalised absolute paths, or collides with /shared or /local_temp.',
   },
+  KAWA_ERR_BAD_SWEEP: {
+    status: 400,
+    description: 'A span: argument is malformed, or the sweep expands to more than 10,000 tasks.',
+  },
   KAWA_ERR_UNAUTHORIZED: {
     status: 401,
     description: 'The request carries no token, or a token the host does not know.',
@@ -58,6 +62,7 @@ export const errorCodes = {
   },
   KAWA_ERR_TARBALL_NOT_FOUND: { status: 404, description: 'The env has no tarball of this version.' },
   KAWA_ERR_TASK_NOT_FOUND: { status: 404, description: 'No task has this id.' },
+  KAWA_ERR_BATCH_NOT_FOUND: { status: 404, description: 'No batch has this id.' },
   KAWA_ERR_NODE_NOT_FOUND: { status: 404, description: 'No node has this name.' },
   KAWA_ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
   KAWA_ERR_TIMEOUT: { status: 408, description: 'A wait ended before the task reached a final state.' },

@@ -3,6 +3,7 @@ export * from './units.js';
 export * from './targets.js';
 export * from './task.js';
 export * from './envs.js';
+export * from './sweep.js';
 export * from './node.js';
 export * from './logs.js';
 export * from './runner-link.js';

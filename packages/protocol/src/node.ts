@@ -55,6 +55,8 @@ export const NodeSchema = NodeResourcesSchema.extend({
   registeredAt: z.number().int(),
   lastHeartbeatAt: z.number().int().nullable(),
   usage: NodeUsageSchema.nullable(),
+  /** A drained node takes no new tasks; the ones it runs finish. */
+  drained: z.boolean(),
   /** What placed tasks hold on this node. */
   allocated: z.object({
     cores: z.number(),

@@ -37,6 +37,13 @@ describe('SubmitTaskRequestSchema', () => {
       privileged: false,
       privateNetwork: false,
       privatePid: false,
+      priority: 0,
+      gpus: 0,
+      numa: null,
+      sweep: false,
+      maxParallel: null,
+      retry: 0,
+      retryOnFail: false,
     });
   });
 
@@ -71,6 +78,13 @@ describe('SubmitTaskRequestSchema', () => {
     [{ command: ['x'], mounts: [{ source: '/', target: '/host' }] }, 'KAWA_ERR_BAD_MOUNT'],
     [{ command: ['x'], container: 'NULL', mounts: [{ source: '/data', target: '/data' }] }, 'KAWA_ERR_BAD_MOUNT'],
     [{ command: ['x'], container: 'NULL', privileged: true }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: ['x'], gpus: 2, targets: ['n::0'] }, 'KAWA_ERR_BAD_TARGET'],
+    [{ command: ['x'], gpus: 2, targets: ['n'] }, 'ok'],
+    [{ command: ['x'], numa: 'auto', targets: ['n:0'] }, 'KAWA_ERR_BAD_TARGET'],
+    [{ command: ['x'], numa: 'auto' }, 'ok'],
+    [{ command: ['x'], retryOnFail: true }, 'KAWA_ERR_BAD_REQUEST'],
+    [{ command: ['x'], retry: 2, retryOnFail: true, priority: 10, maxParallel: 3 }, 'ok'],
+    [{ command: ['x'], priority: 5000 }, 'KAWA_ERR_BAD_REQUEST'],
     [{ command: 'echo hi' }, 'KAWA_ERR_BAD_REQUEST'],
     [{ command: ['x'], surprise: true }, 'KAWA_ERR_BAD_REQUEST'],
   ])('rejects %j with %s', (body, code) => {

@@ -155,8 +155,28 @@ export const SubmitTaskRequestSchema = z
     privileged: z.boolean().default(false),
     privateNetwork: z.boolean().default(false),
     privatePid: z.boolean().default(false),
+    /** Higher runs first; equal priorities run in submit order. */
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    /** GPUs to pick on the chosen node, when no target names GPU ids. */
+    gpus: z.number().int().min(0).max(64).default(0),
+    /** `auto`: the scheduler picks a NUMA zone (targets may not name one). */
+    numa: z.literal('auto').nullable().default(null),
+    /** Expand `span:` arguments of `command` into one task per combination (see sweep.ts). */
+    sweep: z.boolean().default(false),
+    /** At most this many tasks of the batch hold resources at once; null: no limit. */
+    maxParallel: z.number().int().min(1).max(10_000).nullable().default(null),
+    /** Requeue a task that ends `lost` up to this many times. */
+    retry: z.number().int().min(0).max(100).default(0),
+    /** With `retry`, requeue `failed` tasks too. */
+    retryOnFail: z.boolean().default(false),
   })
   .superRefine((request, ctx) => {
+    if (request.gpus > 0 && request.targets.some((target) => target.gpus.length > 0))
+      codedIssue(ctx, 'KAWA_ERR_BAD_TARGET', 'give GPU ids in the target (node::0,1) or a count with --gpus, not both');
+    if (request.numa === 'auto' && request.targets.some((target) => target.numa !== null))
+      codedIssue(ctx, 'KAWA_ERR_BAD_TARGET', '--numa auto picks the zone; a target may not name one too');
+    if (request.retryOnFail && request.retry === 0)
+      codedIssue(ctx, 'KAWA_ERR_BAD_REQUEST', '--retry-on-fail needs --retry N with N ≥ 1');
     if (request.image !== undefined && request.container !== undefined)
       codedIssue(ctx, 'KAWA_ERR_BAD_REQUEST', 'give --container or --image, not both');
     const noDocker = request.container === NO_CONTAINER;
@@ -176,6 +196,8 @@ export const SubmitTaskRequestSchema = z
 /** What a client sends (before defaults and parsing). */
 export type SubmitTaskInput = z.input<typeof SubmitTaskRequestSchema>;
 export type SubmitTaskRequest = z.output<typeof SubmitTaskRequestSchema>;
+
+// Sweep expansion and its size limit are checked by the host (KAWA_ERR_BAD_SWEEP), which owns the batch.
 
 export const SubmitTaskResponseSchema = z.object({
   batchId: z.number().int(),
@@ -216,6 +238,15 @@ export const TaskSchema = z.object({
   gpus: z.array(z.number().int()),
   privateNetwork: z.boolean(),
   privatePid: z.boolean(),
+  priority: z.number().int(),
+  /** GPUs asked for by count (the placed ones are in `gpus`). */
+  gpuCount: z.number().int(),
+  numaAuto: z.boolean(),
+  maxParallel: z.number().int().nullable(),
+  retry: z.number().int(),
+  retryOnFail: z.boolean(),
+  /** 1 for the first run; each requeue after lost (or failed, with retryOnFail) adds one. */
+  attempt: z.number().int(),
   status: TaskStatusSchema,
   /** Why a pending task waits, or why a task failed. */
   reason: z.string().nullable(),
