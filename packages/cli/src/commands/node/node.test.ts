@@ -28,6 +28,7 @@ function makeNode(fields: Partial<Node> = {}): Node {
       temperatures: [{ sensor: 'coretemp', celsius: 45 }],
       gpus: [{ index: 0, utilizationPercent: 34, memoryUsedBytes: 2e9, temperatureCelsius: 62 }],
     },
+    drained: false,
     allocated: { cores: 4, memoryBytes: 8e9, gpus: [0], tasks: 2 },
     ...fields,
   };
