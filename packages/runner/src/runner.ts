@@ -94,6 +94,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     hostname: hostname(),
     nvidiaSmiPath: 'path' in nvidiaSmi ? nvidiaSmi.path : null,
     run,
+    logger,
   });
   const resources = await probe.resources();
   const table = await openTaskTable(config.state_dir);

@@ -1,7 +1,8 @@
 import type { NodeResources, NodeUsage } from '@kawa/protocol';
 import { countCores, cpuPercentBetween, readCpuTimes, type CpuTimes } from './cpu.js';
+import type { Logger } from '../logger.js';
 import type { RunCommand } from '../util/run-command.js';
-import { queryGpus } from './gpu.js';
+import { createGpuReader } from './gpu.js';
 import { readMemory } from './memory.js';
 import { readNumaZones } from './numa.js';
 import type { SystemRoots } from './roots.js';
@@ -13,6 +14,8 @@ export interface SystemProbeOptions {
   /** nvidia-smi's resolved path, or null where there is none. */
   nvidiaSmiPath: string | null;
   run: RunCommand;
+  /** Where the GPU reader says why a node reports fewer GPUs than it may have. */
+  logger: Pick<Logger, 'info' | 'warn'>;
   cores?: () => number;
 }
 
@@ -26,14 +29,12 @@ export interface SystemProbe {
 export async function createSystemProbe(options: SystemProbeOptions): Promise<SystemProbe> {
   const { roots } = options;
   let previousCpu: CpuTimes | null = await readCpuTimes(roots.procRoot);
+  const readGpus = createGpuReader(options.nvidiaSmiPath, options.run, options.logger);
 
   return {
     async resources() {
       const cores = (options.cores ?? countCores)();
-      const [memory, gpus] = await Promise.all([
-        readMemory(roots.procRoot),
-        queryGpus(options.nvidiaSmiPath, options.run),
-      ]);
+      const [memory, gpus] = await Promise.all([readMemory(roots.procRoot), readGpus()]);
       const memoryBytes = memory?.totalBytes ?? 0;
       const numa = await readNumaZones(roots.sysRoot, { cores, memoryBytes });
       return {
@@ -50,7 +51,7 @@ export async function createSystemProbe(options: SystemProbeOptions): Promise<Sy
         readCpuTimes(roots.procRoot),
         readMemory(roots.procRoot),
         readTemperatures(roots.sysRoot),
-        queryGpus(options.nvidiaSmiPath, options.run),
+        readGpus(),
       ]);
       const cpuPercent = cpu !== null && previousCpu !== null ? cpuPercentBetween(previousCpu, cpu) : 0;
       previousCpu = cpu ?? previousCpu;

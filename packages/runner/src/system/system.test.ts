@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeResourcesSchema, NodeUsageSchema } from '@kawa/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
 import { cpuPercentBetween, parseProcStat } from './cpu.js';
-import { NVIDIA_SMI_ARGS, parseNvidiaSmi, queryGpus } from './gpu.js';
 import { parseMeminfo, readMemory } from './memory.js';
 import { parseCpuList, readNumaZones } from './numa.js';
 import { createSystemProbe } from './system-probe.js';
@@ -69,45 +69,6 @@ describe('numa', () => {
   });
 });
 
-describe('gpu', () => {
-  it('parses recorded nvidia-smi output', async () => {
-    const samples = parseNvidiaSmi(await recordedSmi());
-    expect(samples).toHaveLength(4);
-    expect(samples[0]).toEqual({
-      gpu: {
-        index: 0,
-        name: 'NVIDIA A100-SXM4-40GB',
-        uuid: 'GPU-6b4c1e6e-3f1a-2d7b-9c4e-1a2b3c4d5e6f',
-        memoryTotalBytes: 40_960 * MIB,
-      },
-      usage: { index: 0, memoryUsedBytes: 1234 * MIB, utilizationPercent: 87, temperatureCelsius: 61 },
-    });
-    expect(samples[2]?.gpu.name).toBe('NVIDIA GeForce RTX 3090');
-    // Fields a GPU does not support come back as null, not as errors.
-    expect(samples[3]?.usage).toEqual({
-      index: 3,
-      memoryUsedBytes: null,
-      utilizationPercent: null,
-      temperatureCelsius: null,
-    });
-  });
-
-  it('skips malformed lines', () => {
-    expect(parseNvidiaSmi('garbage\n\nNVIDIA-SMI has failed\nx, a, b, 1, 2, 3, 4\n')).toEqual([]);
-  });
-
-  it('degrades to no GPUs without nvidia-smi or when it fails', async () => {
-    const calls: string[][] = [];
-    const run = (file: string, args: readonly string[]): Promise<string> => {
-      calls.push([file, ...args]);
-      return Promise.reject(new Error('exit 9'));
-    };
-    expect(await queryGpus(null, run)).toEqual([]);
-    expect(await queryGpus('/usr/bin/nvidia-smi', run)).toEqual([]);
-    expect(calls).toEqual([['/usr/bin/nvidia-smi', ...NVIDIA_SMI_ARGS]]);
-  });
-});
-
 describe('temperatures', () => {
   it('reads hwmon and thermal zones in milli-degrees', async () => {
     expect(await readTemperatures(twoSocket.sysRoot)).toEqual([
@@ -141,6 +102,7 @@ describe('system probe', () => {
       hostname: 'gpu-box',
       nvidiaSmiPath: '/usr/bin/nvidia-smi',
       run: () => Promise.resolve(smi),
+      logger: createLogger('silent'),
       cores: () => 16,
     });
     const resources = NodeResourcesSchema.parse(await probe.resources());
@@ -168,6 +130,7 @@ describe('system probe', () => {
       hostname: 'here',
       nvidiaSmiPath: null,
       run: () => Promise.reject(new Error('unused')),
+      logger: createLogger('silent'),
     });
     const resources = NodeResourcesSchema.parse(await probe.resources());
     expect(resources.numa.length).toBeGreaterThan(0);
