@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseNvidiaSmi } from '../../system/gpu.js';
 import { taskSpec } from '../../testing/executor-harness.js';
+import { readGpuNodeFixture } from '../../testing/gpu-node.js';
 import { buildContainerOptions, type ContainerContext } from './container-options.js';
 import { runtimeReason, startFailure } from './start-failure.js';
-import { KawaError } from '@kawa/protocol';
+import { KawaError, parseTarget } from '@kawa/protocol';
 
 const context: ContainerContext = {
   image: 'sha256:abc',
@@ -36,6 +38,7 @@ describe('buildContainerOptions', () => {
       'KAWA_BATCH_ID=7',
       'KAWA_SHARED_DIR=/shared',
       'KAWA_LOCAL_TEMP_DIR=/local_temp',
+      'NVIDIA_VISIBLE_DEVICES=void',
     ]);
   });
 
@@ -91,6 +94,56 @@ describe('buildContainerOptions', () => {
     expect(() => buildContainerOptions(taskSpec(1, ['true'], { numa: 5 }), context)).toThrow(
       /node node-a has NUMA zones 0, 1; zone 5 does not exist/,
     );
+  });
+});
+
+describe('GPU device requests on the recorded 8-GPU node', () => {
+  /** The task spec of a target on the node, checking first that its GPUs are the node's. */
+  async function specFor(id: number, target: string, env: Record<string, string> = {}) {
+    const parsed = parseTarget(target);
+    if (parsed === null) throw new Error(`bad target ${target}`);
+    const { samples } = parseNvidiaSmi(await readGpuNodeFixture('query'));
+    expect(samples).toHaveLength(8);
+    for (const index of parsed.gpus) expect(samples.map((sample) => sample.gpu.index)).toContain(index);
+    return taskSpec(id, ['nvidia-smi'], { numa: parsed.numa, gpus: parsed.gpus, env });
+  }
+  const envNames = (env: string[] | undefined): string[] => (env ?? []).map((entry) => entry.split('=')[0] ?? '');
+
+  it('asks the nvidia driver for GPUs 1 and 5 of node::1,5, an A100 and an RTX 3090', async () => {
+    const options = buildContainerOptions(await specFor(1, 'gpu-node::1,5'), context);
+    expect(options.HostConfig?.DeviceRequests).toEqual([
+      { Driver: 'nvidia', DeviceIDs: ['1', '5'], Capabilities: [['gpu']] },
+    ]);
+    // The device request already limits what the container sees, renumbered from 0, so a host
+    // index in CUDA_VISIBLE_DEVICES would point at the wrong GPU or none. Docker sets
+    // NVIDIA_VISIBLE_DEVICES from the request itself.
+    expect(envNames(options.Env)).not.toContain('CUDA_VISIBLE_DEVICES');
+    expect(envNames(options.Env)).not.toContain('NVIDIA_VISIBLE_DEVICES');
+  });
+
+  it('combines a NUMA zone with GPUs (node:1::4,6,7)', async () => {
+    const { HostConfig, Env } = buildContainerOptions(await specFor(2, 'gpu-node:1::4,6,7'), context);
+    expect(HostConfig).toMatchObject({
+      CpusetCpus: '4,5,6,7',
+      CpusetMems: '1',
+      DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: ['4', '6', '7'], Capabilities: [['gpu']] }],
+    });
+    expect(Env).toContain('KAWA_NUMA_NODE=1');
+    expect(envNames(Env)).not.toContain('CUDA_VISIBLE_DEVICES');
+  });
+
+  it('sends no device request for a task without GPUs', async () => {
+    const { HostConfig } = buildContainerOptions(await specFor(3, 'gpu-node'), context);
+    expect(HostConfig).not.toHaveProperty('DeviceRequests');
+  });
+
+  it('keeps an nvidia default runtime from giving a no-GPU task every GPU (regression: NVIDIA_VISIBLE_DEVICES=all of CUDA images)', async () => {
+    // CUDA images carry NVIDIA_VISIBLE_DEVICES=all; the container's own value replaces the
+    // image's, and `void` tells the runtime to mount none, however the user set it.
+    const { Env } = buildContainerOptions(await specFor(4, 'gpu-node', { NVIDIA_VISIBLE_DEVICES: 'all' }), context);
+    expect((Env ?? []).filter((entry) => entry.startsWith('NVIDIA_VISIBLE_DEVICES='))).toEqual([
+      'NVIDIA_VISIBLE_DEVICES=void',
+    ]);
   });
 });
 

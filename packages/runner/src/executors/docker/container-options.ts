@@ -8,6 +8,9 @@ export const taskContainerName = (taskId: number): string => `kawa-task-${taskId
 /** Where Kawa's own mounts appear inside a task container (DESIGN.md, "In every task"). */
 export const [CONTAINER_SHARED_DIR, CONTAINER_LOCAL_TEMP_DIR] = RESERVED_MOUNT_TARGETS;
 
+/** Read by the NVIDIA container runtime: which GPUs it mounts into a container. */
+const NVIDIA_VISIBLE_DEVICES = 'NVIDIA_VISIBLE_DEVICES';
+
 export const taskLabels = {
   taskId: 'kawa.task-id',
   batchId: 'kawa.batch-id',
@@ -93,6 +96,11 @@ export function containerEnv(spec: TaskSpec): Record<string, string> {
   env[taskEnvNames.sharedDir] = CONTAINER_SHARED_DIR;
   env[taskEnvNames.localTempDir] = CONTAINER_LOCAL_TEMP_DIR;
   if (spec.numa !== null) env[taskEnvNames.numaNode] = String(spec.numa);
+  // A task without GPUs gets no device request, but where the daemon's default runtime is
+  // nvidia, the image's NVIDIA_VISIBLE_DEVICES (CUDA images say `all`) would still hand it every
+  // GPU, those other tasks hold exclusively too. `void` keeps the runtime out. GPU tasks need
+  // nothing here: Docker appends the device request's ids, which win.
+  if (spec.gpus.length === 0) env[NVIDIA_VISIBLE_DEVICES] = 'void';
   return env;
 }
 
