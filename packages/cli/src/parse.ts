@@ -15,6 +15,13 @@ export function parseTaskIds(texts: readonly string[]): number[] {
   });
 }
 
+/** A batch id (--batch B), checked as the API checks ids. */
+export function parseBatchId(text: string): number {
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError('KAWA_ERR_BAD_REQUEST', `batch id "${text}" is not a positive whole number`);
+  return checkLocally(() => parseOrThrow(TaskIdParamsSchema, { id: text.trim() }, `batch id "${text}"`).id);
+}
+
 /** A number flag that must parse as a finite number; `what` names it in the error. */
 export function parseNumber(
   text: string,
@@ -39,4 +46,12 @@ export function parseEnvName(text: string): string {
   const problem = envNameProblem(text);
   if (problem !== null) throw new UsageError('KAWA_ERR_BAD_ENV_NAME', problem);
   return text;
+}
+
+/** A whole number flag within [min, max] (--priority, --gpus, --retry); the error names the range. */
+export function parseWholeNumber(text: string, flag: string, min: number, max: number): number {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new UsageError('KAWA_ERR_USAGE', `${flag} takes a whole number from ${min} to ${max}, got "${text}"`);
+  return value;
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { routes, type RouteName, type Task } from '@kawa/protocol';
+import { routes, type ListTasksResponse, type RouteName, type Task } from '@kawa/protocol';
 import type { CliIo } from './io.js';
 import type { TerminalIo } from './terminal/terminal-io.js';
 import { runCli, type ExtendProgram } from './program.js';
@@ -161,4 +161,20 @@ export function ndjson(events: readonly unknown[], status = 200): Response {
     }),
     { status, headers: { 'content-type': 'application/x-ndjson' } },
   );
+}
+
+/** The answer of GET /tasks for `query` over `tasks`, as the host gives it: filtered, newest first, paged. */
+export function listAnswer(tasks: readonly Task[], query: URLSearchParams): ListTasksResponse {
+  const statuses = query.get('status')?.split(',');
+  const batch = query.get('batch');
+  const before = query.get('before');
+  const limit = Number(query.get('limit') ?? 100);
+  const matching = tasks
+    .filter((task) => (statuses ? statuses.includes(task.status) : true))
+    .filter((task) => (batch === null ? true : task.batchId === Number(batch)))
+    .sort((a, b) => b.id - a.id);
+  const page = matching.filter((task) => (before === null ? true : task.id < Number(before)));
+  const shown = page.slice(0, limit);
+  const last = shown.at(-1);
+  return { tasks: shown, nextBefore: page.length > limit && last ? last.id : null, total: matching.length };
 }

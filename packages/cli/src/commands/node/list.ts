@@ -18,10 +18,15 @@ const columns: Column[] = [
   { header: 'HEARTBEAT', align: 'right' },
 ];
 
+/** "online", "offline", or with " (drained)" when the node takes no new tasks. */
+function statusOf(node: Node): string {
+  return node.drained ? `${node.status} (drained)` : node.status;
+}
+
 function row(node: Node, now: number): string[] {
   return [
     node.name,
-    node.status,
+    statusOf(node),
     `${formatCores(node.allocated.cores)}/${node.cores}`,
     `${formatMemory(node.allocated.memoryBytes)}/${formatMemory(node.memoryBytes)}`,
     String(node.numa.length),
@@ -32,7 +37,10 @@ function row(node: Node, now: number): string[] {
   ];
 }
 
-/** Nodes as a table; CORES, MEM and GPUS are what placed tasks hold out of the node's total. */
+/**
+ * Nodes as a table; CORES, MEM and GPUS are what placed tasks hold out of the node's total. A
+ * drained node says so in STATUS.
+ */
 export function renderNodeList(nodes: readonly Node[], colour: boolean, now = Date.now()): string {
   if (nodes.length === 0) return 'no nodes: start a runner with `kawa runner` (or `kawa up` on this machine)\n';
   const paint = palette(colour);
@@ -40,8 +48,12 @@ export function renderNodeList(nodes: readonly Node[], colour: boolean, now = Da
     columns,
     nodes.map((node) => row(node, now)),
     {
-      paint: (cell, rowIndex, column) =>
-        column === 1 ? (nodes[rowIndex]?.status === 'online' ? paint.green(cell) : paint.red(cell)) : cell,
+      paint: (cell, rowIndex, column) => {
+        const shown = nodes[rowIndex];
+        if (column !== 1 || !shown) return cell;
+        if (shown.status !== 'online') return paint.red(cell);
+        return shown.drained ? paint.yellow(cell) : paint.green(cell);
+      },
     },
   );
 }

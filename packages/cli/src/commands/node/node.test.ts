@@ -47,6 +47,15 @@ describe('kawa node list', () => {
     expect(lines[2]).toMatch(/^node2\s+offline\s+4\/16\s+8\.0G\/64\.0G\s+2\s+-\s+-\s+2\s+never$/);
   });
 
+  it('says which nodes are drained', () => {
+    const text = renderNodeList([makeNode({ drained: true }), makeNode({ name: 'node2' })], false, now);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^node1\s+online \(drained\)\s+4\/16\s/);
+    expect(lines[2]).toMatch(/^node2\s+online\s+4\/16\s/);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    expect(renderNodeList([makeNode({ drained: true })], true, now)).toContain('\u001b[33monline (drained)');
+  });
+
   it('prints the API answer with --json', async () => {
     const answer = { nodes: [makeNode()] };
     const run = await runWith(['node', 'list', '--json'], { fetch: fakeHost({ listNodes: () => json(answer) }).fetch });
@@ -80,5 +89,49 @@ describe('kawa node health', () => {
     expect((JSON.parse(one.stdout) as Node).name).toBe('node1');
     const missing = await runWith(['node', 'health', 'nodeX'], { fetch: host.fetch });
     expect(missing).toMatchObject({ code: 1, stderr: 'error: no node nodeX (KAWA_ERR_NODE_NOT_FOUND)\n' });
+  });
+});
+
+describe('kawa node drain|undrain', () => {
+  it('drains a node and says its tasks finish', async () => {
+    const host = fakeHost({ drainNode: (request) => json(makeNode({ name: request.params.name, drained: true })) });
+    const run = await runWith(['node', 'drain', 'node1'], { fetch: host.fetch });
+    expect(run).toEqual({
+      code: 0,
+      stdout:
+        'node node1 drained: it takes no new tasks; the 2 tasks it holds finish (undo with kawa node undrain node1)\n',
+      stderr: '',
+    });
+    expect(host.requests.map((request) => [request.method, request.route, request.params.name])).toEqual([
+      ['POST', 'drainNode', 'node1'],
+    ]);
+    const idle = fakeHost({
+      drainNode: () => json(makeNode({ drained: true, allocated: { cores: 0, memoryBytes: 0, gpus: [], tasks: 0 } })),
+    });
+    expect((await runWith(['node', 'drain', 'node1'], { fetch: idle.fetch })).stdout).toContain('it runs no task now');
+  });
+
+  it('undrains a node, and prints the node with --json', async () => {
+    const host = fakeHost({ undrainNode: () => json(makeNode({ drained: false })) });
+    const run = await runWith(['node', 'undrain', 'node1'], { fetch: host.fetch });
+    expect(run.stdout).toBe('node node1 undrained: it takes new tasks again\n');
+    const printed = await runWith(['node', 'undrain', 'node1', '--json'], { fetch: host.fetch });
+    expect(JSON.parse(printed.stdout)).toMatchObject({ name: 'node1', drained: false });
+  });
+
+  it("reports the host's refusal: an unknown node, or a token that is not an admin's", async () => {
+    const missing = fakeHost({ drainNode: () => errorAnswer('KAWA_ERR_NODE_NOT_FOUND', 'no node nodeX', 404) });
+    expect(await runWith(['node', 'drain', 'nodeX'], { fetch: missing.fetch })).toMatchObject({
+      code: 1,
+      stderr: 'error: no node nodeX (KAWA_ERR_NODE_NOT_FOUND)\n',
+    });
+    const user = fakeHost({ undrainNode: () => errorAnswer('KAWA_ERR_FORBIDDEN', 'admins only', 403) });
+    expect((await runWith(['node', 'undrain', 'node1'], { fetch: user.fetch })).stderr).toContain('KAWA_ERR_FORBIDDEN');
+  });
+
+  it('refuses a missing name as a usage error', async () => {
+    const host = fakeHost({});
+    expect((await runWith(['node', 'drain'], { fetch: host.fetch })).code).toBe(2);
+    expect(host.requests).toHaveLength(0);
   });
 });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { KawaError } from '@kawa/protocol';
+import { KawaError, type Task } from '@kawa/protocol';
 import type { CliContext } from '../../context.js';
 import { exitCodeFor, formatError } from '../../errors.js';
 import { writeLine } from '../../io.js';
+import { writeJson } from '../../output/json.js';
 import { parseTaskIds } from '../../parse.js';
 
 const actions = {
@@ -14,31 +15,46 @@ const actions = {
 export type ControlAction = keyof typeof actions;
 
 /**
- * kill / pause / resume ID...: acts on each task in turn. One failure does not stop the
- * others; the exit code is that of the first failure. An unreachable host stops at once.
+ * Acts on each task in turn. One failure does not stop the others; the exit code is that of
+ * the first failure. An unreachable host stops at once. Prints "task N: STATE" lines, or with
+ * `json` one document `{ tasks, errors }`.
  */
-export function registerControl(task: Command, context: CliContext, action: ControlAction): void {
-  const { route, summary } = actions[action];
+export async function controlTasks(
+  context: CliContext,
+  action: ControlAction,
+  ids: readonly number[],
+  json: boolean,
+): Promise<number> {
+  const { route } = actions[action];
+  let exitCode = 0;
+  const tasks: Task[] = [];
+  const errors: { taskId: number; code: string; message: string }[] = [];
+  for (const id of ids) {
+    try {
+      const result = await context.client().call(route, { params: { id } });
+      tasks.push(result);
+      if (!json) writeLine(context.io.stdout, `task ${id}: ${result.status}`);
+    } catch (error) {
+      if (!(error instanceof KawaError) || error.code === 'KAWA_ERR_HOST_UNREACHABLE' || ids.length === 1) throw error;
+      writeLine(context.io.stderr, `${formatError(error)} [task ${id}]`);
+      errors.push({ taskId: id, code: error.code, message: error.message });
+      if (exitCode === 0) exitCode = exitCodeFor(error);
+    }
+  }
+  if (json) writeJson(context.io.stdout, { tasks, errors });
+  return exitCode;
+}
+
+/** pause / resume ID...; kill has its own command (it also takes --batch). */
+export function registerControl(task: Command, context: CliContext, action: Exclude<ControlAction, 'kill'>): void {
   task
     .command(action)
-    .summary(summary)
+    .summary(actions[action].summary)
     .argument('<ids...>', 'task ids')
+    .option('--json', 'print the tasks in their new state as JSON')
     .action(
-      context.run(async (idTexts: string[]) => {
-        const ids = parseTaskIds(idTexts);
-        let exitCode = 0;
-        for (const id of ids) {
-          try {
-            const result = await context.client().call(route, { params: { id } });
-            writeLine(context.io.stdout, `task ${id}: ${result.status}`);
-          } catch (error) {
-            if (!(error instanceof KawaError) || error.code === 'KAWA_ERR_HOST_UNREACHABLE' || ids.length === 1)
-              throw error;
-            writeLine(context.io.stderr, `${formatError(error)} [task ${id}]`);
-            if (exitCode === 0) exitCode = exitCodeFor(error);
-          }
-        }
-        return exitCode;
-      }),
+      context.run((idTexts: string[], options: { json?: boolean }) =>
+        controlTasks(context, action, parseTaskIds(idTexts), context.wantsJson(options.json)),
+      ),
     );
 }

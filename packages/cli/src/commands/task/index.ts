@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../context.js';
 import { registerControl } from './control.js';
+import { registerKill } from './kill.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
 import { registerStatus } from './status.js';
@@ -13,7 +14,7 @@ export function registerTaskCommands(program: Command, context: CliContext): voi
   registerList(task, context);
   registerStatus(task, context);
   registerLogs(task, context);
-  registerControl(task, context, 'kill');
+  registerKill(task, context);
   registerControl(task, context, 'pause');
   registerControl(task, context, 'resume');
   registerWait(task, context);

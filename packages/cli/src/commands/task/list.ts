@@ -21,6 +21,7 @@ const columns: Column[] = [
   { header: 'ID', align: 'right' },
   { header: 'BATCH', align: 'right' },
   { header: 'STATUS' },
+  { header: 'PRI', align: 'right' },
   { header: 'EXIT', align: 'right' },
   { header: 'NODE' },
   { header: 'ENV' },
@@ -29,9 +30,9 @@ const columns: Column[] = [
   { header: 'AGE', align: 'right' },
   { header: 'COMMAND/REASON', flex: true },
 ];
-const ENV_COLUMN = 5;
+const ENV_COLUMN = 6;
 /** An env or image name longer than this is cut, so the command keeps its room. */
-const ENV_MAX_WIDTH = 20;
+const ENV_MAX_WIDTH = 18;
 /** The ENV column is left out when it would squeeze COMMAND/REASON below this. */
 const COMMAND_MIN_WIDTH = 24;
 
@@ -47,6 +48,7 @@ function row(task: Task, now: number): string[] {
     String(task.id),
     String(task.batchId),
     task.status,
+    String(task.priority),
     task.exitCode === null ? '-' : String(task.exitCode),
     task.node ?? '-',
     envOf(task),

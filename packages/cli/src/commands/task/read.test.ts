@@ -56,6 +56,7 @@ describe('kawa task list', () => {
         id: 12,
         batchId: 4,
         status: 'pending',
+        priority: 10,
         node: null,
         reason: 'waiting for 4 cores on node2',
         submittedAt: now - 65_000,
@@ -73,9 +74,9 @@ describe('kawa task list', () => {
     ];
     const text = renderTaskList({ tasks, nextBefore: 11, total: 40 }, false, now);
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+BATCH\s+STATUS\s+EXIT\s+NODE\s+ENV\s+CORES\s+MEM\s+AGE\s+COMMAND\/REASON$/);
-    expect(lines[1]).toMatch(/^12\s+4\s+pending\s+-\s+-\s+NULL\s+1\s+-\s+1m5s\s+waiting for 4 cores on node2$/);
-    expect(lines[2]).toMatch(/^11\s+3\s+failed\s+3\s+node1\s+NULL\s+0\.5\s+4\.0G\s+3\.0s\s+sh -c 'echo x+…$/);
+    expect(lines[0]).toMatch(/^ID\s+BATCH\s+STATUS\s+PRI\s+EXIT\s+NODE\s+ENV\s+CORES\s+MEM\s+AGE\s+COMMAND\/REASON$/);
+    expect(lines[1]).toMatch(/^12\s+4\s+pending\s+10\s+-\s+-\s+NULL\s+1\s+-\s+1m5s\s+waiting for 4 cores on node2$/);
+    expect(lines[2]).toMatch(/^11\s+3\s+failed\s+0\s+3\s+node1\s+NULL\s+0\.5\s+4\.0G\s+3\.0s\s+sh -c 'echo x+…$/);
     expect(lines[3]).toBe('showing 2 of 40; next page: --before 11');
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
   });
@@ -87,8 +88,8 @@ describe('kawa task list', () => {
     ];
     const lines = renderTaskList({ tasks, nextBefore: null, total: 2 }, false, now).split('\n');
     expect(lines[0]).toContain(' ENV ');
-    expect(lines[1]).toMatch(/^\s*3\s+1\s+running\s+-\s+node1\s+py\s+1\s+/);
-    expect(lines[2]).toMatch(/\s+registry\.example:50…\s+/);
+    expect(lines[1]).toMatch(/^\s*3\s+1\s+running\s+0\s+-\s+node1\s+py\s+1\s+/);
+    expect(lines[2]).toMatch(/\s+registry\.example:…\s+/);
     // A long node name takes the room: ENV goes, COMMAND/REASON stays readable.
     const crowded = [
       makeTask({ id: 4, node: `node-${'x'.repeat(25)}`, container: 'py', command: ['python3', 'train.py'] }),
@@ -136,6 +137,48 @@ describe('kawa task status', () => {
     }
   });
 
+  it('shows why a pending task waits, its priority, attempt, GPU count, NUMA auto and max-parallel', async () => {
+    const task = makeTask({
+      id: 9,
+      batchId: 4,
+      status: 'pending',
+      node: null,
+      reason: 'waiting for 2 GPUs on node3: GPU 0 held by task 17',
+      priority: 10,
+      attempt: 2,
+      retry: 3,
+      retryOnFail: true,
+      gpuCount: 2,
+      numaAuto: true,
+      maxParallel: 3,
+    });
+    const run = await runWith(['task', 'status', '9'], { fetch: fakeHost({ getTask: () => json(task) }).fetch });
+    expect(run.code).toBe(0);
+    for (const line of [
+      /\n {2}reason\s+waiting for 2 GPUs on node3: GPU 0 held by task 17\n/,
+      /\n {2}priority\s+10\n/,
+      /\n {2}attempt\s+2 of 4 \(requeued when lost or failed\)\n/,
+      /\n {2}gpus\s+2, any free \(picked by the scheduler\)\n/,
+      /\n {2}numa\s+auto \(picked by the scheduler\)\n/,
+      /\n {2}max parallel\s+3 tasks of batch 4 at once\n/,
+    ])
+      expect(run.stdout).toMatch(line);
+  });
+
+  it("shows the GPUs and zone the scheduler picked, and a target's own ids", async () => {
+    const picked = makeTask({ gpuCount: 2, gpus: [3, 5], numaAuto: true, numa: 1, retry: 1 });
+    const run = await runWith(['task', 'status', '1'], { fetch: fakeHost({ getTask: () => json(picked) }).fetch });
+    expect(run.stdout).toMatch(/\n {2}gpus\s+2, any free \(picked by the scheduler: 3,5\)\n/);
+    expect(run.stdout).toMatch(/\n {2}numa\s+auto \(picked by the scheduler: zone 1\)\n/);
+    expect(run.stdout).toMatch(/\n {2}attempt\s+1 of 2 \(requeued when lost\)\n/);
+    const targeted = makeTask({ target: { node: 'node1', numa: 0, gpus: [0, 1] } });
+    const other = await runWith(['task', 'status', '1'], { fetch: fakeHost({ getTask: () => json(targeted) }).fetch });
+    expect(other.stdout).toMatch(/\n {2}gpus\s+0,1 \(from the target\)\n/);
+    expect(other.stdout).toMatch(/\n {2}numa\s+zone 0 \(from the target\)\n/);
+    expect(other.stdout).toMatch(/\n {2}attempt\s+1 \(no retries\)\n/);
+    expect(other.stdout).toMatch(/\n {2}max parallel\s+no limit\n/);
+  });
+
   it('shows the env, mounts and privileged of a Docker task', async () => {
     const task = makeTask({
       id: 9,
@@ -174,7 +217,8 @@ describe('kawa task status', () => {
   ] as const)('shows how far a syncing task has got: %j', async (syncProgress, image, line) => {
     const task = makeTask({ status: 'syncing', container: image === null ? 'foo' : null, image, syncProgress });
     const run = await runWith(['task', 'status', '1'], { fetch: fakeHost({ getTask: () => json(task) }).fetch });
-    expect(run.stdout).toContain(`\n  syncing     ${line}\n`);
+    const syncing = run.stdout.split('\n').find((text) => text.startsWith('  syncing '));
+    expect(syncing?.replace(/^ {2}syncing +/, '')).toBe(line);
   });
 
   it('prints the task as JSON with --json', async () => {

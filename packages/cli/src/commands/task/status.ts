@@ -19,6 +19,28 @@ function formatMount(mount: Task['mounts'][number]): string {
   return `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`;
 }
 
+/** "2 of 4 (requeued when lost or failed)", or "1 (no retries)". */
+function describeAttempt(task: Task): string {
+  if (task.retry === 0) return `${task.attempt} (no retries)`;
+  return `${task.attempt} of ${task.retry + 1} (requeued when lost${task.retryOnFail ? ' or failed' : ''})`;
+}
+
+/** How the task's GPUs are chosen: a count the scheduler fills, ids from the target, or none. */
+function describeGpus(task: Task): string {
+  if (task.gpuCount > 0) {
+    const placed = task.gpus.length > 0 ? `: ${task.gpus.join(',')}` : '';
+    return `${task.gpuCount}, any free (picked by the scheduler${placed})`;
+  }
+  if (task.target !== null && task.target.gpus.length > 0) return `${task.target.gpus.join(',')} (from the target)`;
+  return 'none';
+}
+
+function describeNuma(task: Task): string {
+  if (task.numaAuto) return `auto (picked by the scheduler${task.numa === null ? '' : `: zone ${task.numa}`})`;
+  if (task.target !== null && task.target.numa !== null) return `zone ${task.target.numa} (from the target)`;
+  return 'any';
+}
+
 function when(at: number | null, now: number): string {
   return at === null ? '-' : `${formatTime(at)} (${formatAge(at, now)} ago)`;
 }
@@ -51,6 +73,14 @@ export function renderTaskStatus(task: Task, colour: boolean, now = Date.now()):
     ['command', formatCommand(task.command)],
     ['node', placement],
     ['target', task.target === null ? 'any (the scheduler picks)' : formatTarget(task.target)],
+    ['priority', String(task.priority)],
+    ['attempt', describeAttempt(task)],
+    ['gpus', describeGpus(task)],
+    ['numa', describeNuma(task)],
+    [
+      'max parallel',
+      task.maxParallel === null ? 'no limit' : `${task.maxParallel} tasks of batch ${task.batchId} at once`,
+    ],
     task.image === null ? ['env', task.container ?? 'NULL (no Docker)'] : ['image', task.image],
     ['mounts', task.mounts.length === 0 ? '-' : task.mounts.map(formatMount).join(', ')],
     ['privileged', task.privileged ? 'yes' : 'no'],

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '@kawa/protocol';
-import { errorAnswer, fakeHost, json, makeTask, runWith } from '../../test-support.js';
+import { errorAnswer, fakeHost, json, listAnswer, makeTask, runWith } from '../../test-support.js';
 
+/** A host whose submit makes batch 3 of `taskIds`, each already ended as `finals` says (default: completed). */
 function submitHost(taskIds = [4], finals: Partial<Task>[] = []) {
+  const final = (id: number): Task =>
+    makeTask({ id, batchId: 3, status: 'completed', exitCode: 0, ...finals[taskIds.indexOf(id)] });
   return fakeHost({
     submitTasks: () => json({ batchId: 3, taskIds }, 201),
-    waitTask: (request) => {
-      const id = Number(request.params.id);
-      const index = taskIds.indexOf(id);
-      return json(makeTask({ id, batchId: 3, status: 'completed', exitCode: 0, ...finals[index] }));
-    },
+    waitTask: (request) => json(final(Number(request.params.id))),
+    listTasks: (request) => json(listAnswer(taskIds.map(final), request.query)),
   });
 }
 

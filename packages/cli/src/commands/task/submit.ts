@@ -1,86 +1,21 @@
 import type { Command } from 'commander';
-import { validateRouteInput } from '@kawa/client';
-import { NO_CONTAINER, parseMountSpec, type SubmitTaskInput } from '@kawa/protocol';
+import type { SubmitTaskResponse } from '@kawa/protocol';
 import type { CliContext } from '../../context.js';
-import { UsageError, checkLocally } from '../../errors.js';
 import { writeLine } from '../../io.js';
 import { writeJson } from '../../output/json.js';
 import { formatIdList } from '../../output/format.js';
-import { collect, parseNumber } from '../../parse.js';
+import { collect } from '../../parse.js';
+import { buildSubmitBody, type SubmitOptions, type SubmitPlan } from './submit-body.js';
+import { describeSweep } from './sweep-plan.js';
+import { waitForBatch } from './wait-batch.js';
 import { reportOutcome, waitForTasks } from './wait-tasks.js';
 
-interface SubmitOptions {
-  target: string[];
-  cores?: string;
-  memory?: string;
-  env: string[];
-  workdir?: string;
-  container?: string;
-  image?: string;
-  mount: string[];
-  privileged?: boolean;
-  privateNetwork?: boolean;
-  privatePid?: boolean;
-  wait?: boolean;
-  json?: boolean;
-}
-
-/** -e NAME=VALUE, or -e NAME to pass this shell's value, as `docker run -e` does. */
-export function parseEnv(entries: readonly string[], env: CliContext['io']['env']): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of entries) {
-    const equals = entry.indexOf('=');
-    if (equals === 0) throw new UsageError('KAWA_ERR_BAD_ENV', `env "${entry}" has no name: give -e NAME=VALUE`);
-    if (equals > 0) {
-      result[entry.slice(0, equals)] = entry.slice(equals + 1);
-      continue;
-    }
-    const inherited = env[entry];
-    if (inherited === undefined) {
-      throw new UsageError('KAWA_ERR_BAD_ENV', `env ${entry} is not set in this shell: give -e ${entry}=VALUE`);
-    }
-    result[entry] = inherited;
-  }
-  return result;
-}
-
-/** --mount HOST:CONTAINER[:ro|:rw], as `docker run -v` takes it; paths are checked with the body. */
-export function parseMounts(specs: readonly string[]): NonNullable<SubmitTaskInput['mounts']> {
-  return specs.map((spec) => {
-    const mount = parseMountSpec(spec);
-    if (mount === null)
-      throw new UsageError(
-        'KAWA_ERR_BAD_MOUNT',
-        `--mount "${spec}" is not HOST:CONTAINER[:ro], for example --mount /data/in:/in:ro`,
-      );
-    return mount;
-  });
-}
-
-/** Builds the submit body from the flags; throws a UsageError for anything the API would refuse. */
-export function buildSubmitBody(
-  command: readonly string[],
-  options: SubmitOptions,
-  context: CliContext,
-): SubmitTaskInput {
-  const body: SubmitTaskInput = {
-    command: [...command],
-    targets: options.target,
-    env: parseEnv(options.env, context.io.env),
-    privateNetwork: options.privateNetwork === true,
-    privatePid: options.privatePid === true,
-  };
-  if (options.cores !== undefined) body.cores = parseNumber(options.cores, '--cores', 'KAWA_ERR_BAD_CORES');
-  if (options.memory !== undefined) body.memory = options.memory;
-  if (options.container !== undefined) body.container = options.container;
-  if (options.image !== undefined) body.image = options.image;
-  if (options.mount.length > 0) body.mounts = parseMounts(options.mount);
-  if (options.privileged === true) body.privileged = true;
-  if (options.workdir !== undefined) body.workdir = options.workdir;
-  // A no-Docker task runs where the user stands unless told otherwise, as Slurm's jobs do.
-  else if (options.container === NO_CONTAINER) body.workdir = context.io.cwd;
-  checkLocally(() => validateRouteInput('submitTasks', { body }));
-  return body;
+/** "submitted batch 3: task 4, 5", or for a sweep "submitted batch 3: 6 tasks (sweep of …), task 4-9". */
+function describeSubmit(answer: SubmitTaskResponse, plan: SubmitPlan): string {
+  const ids = `task ${formatIdList(answer.taskIds)}`;
+  if (plan.sweep === null) return `submitted batch ${answer.batchId}: ${ids}`;
+  const targets = plan.body.targets?.length ?? 0;
+  return `submitted batch ${answer.batchId}: ${answer.taskIds.length} tasks (${describeSweep(plan.sweep, targets)}), ${ids}`;
 }
 
 export function registerSubmit(task: Command, context: CliContext): void {
@@ -125,6 +60,13 @@ export function registerSubmit(task: Command, context: CliContext): void {
     .option('--privileged', 'run the container privileged (Docker --privileged); admin tokens only')
     .option('--private-network', 'give the task its own network namespace, with no network')
     .option('--private-pid', 'give the task its own PID namespace')
+    .option('--priority <n>', 'higher runs first (-1000 to 1000); equal priorities run in submit order; default 0')
+    .option('--gpus <n>', 'GPUs to pick on the chosen node (exclusive); with GPU ids in the target, not needed')
+    .option('--numa <auto>', 'auto: the scheduler picks a NUMA zone and binds the task to it')
+    .option('--max-parallel <n>', 'at most this many tasks of the batch hold resources at once')
+    .option('--retry <n>', 'requeue a task that ends lost (its node went away) up to N times; default 0')
+    .option('--retry-on-fail', 'with --retry, requeue failed tasks too')
+    .option('--no-sweep', 'pass span: arguments literally instead of expanding them')
     .option('--wait', "wait for every task to end and exit with the task's exit code")
     .option('--json', 'print the API answer as JSON')
     .showHelpAfterError(
@@ -141,17 +83,17 @@ export function registerSubmit(task: Command, context: CliContext): void {
     )
     .action(
       context.run(async (command: string[], options: SubmitOptions) => {
-        const body = buildSubmitBody(command, options, context);
+        const plan = buildSubmitBody(command, options, context);
         const json = context.wantsJson(options.json);
-        const answer = await context.client().call('submitTasks', { body });
-        if (!options.wait) {
-          if (json) writeJson(context.io.stdout, answer);
-          else writeLine(context.io.stdout, `submitted batch ${answer.batchId}: task ${formatIdList(answer.taskIds)}`);
-          return 0;
-        }
-        if (!json)
-          writeLine(context.io.stdout, `submitted batch ${answer.batchId}: task ${formatIdList(answer.taskIds)}`);
-        const tasks = await waitForTasks(context, answer.taskIds);
+        const answer = await context.client().call('submitTasks', { body: plan.body });
+        if (json && !options.wait) writeJson(context.io.stdout, answer);
+        if (!json) writeLine(context.io.stdout, describeSubmit(answer, plan));
+        if (!options.wait) return 0;
+        // One task: its own long-poll. A batch: a poll on its lowest open task plus a list per round.
+        const tasks =
+          answer.taskIds.length > 1
+            ? await waitForBatch(context, answer.batchId, answer.taskIds)
+            : await waitForTasks(context, answer.taskIds);
         return reportOutcome(context, tasks, json, json ? { ...answer } : {});
       }),
     );
