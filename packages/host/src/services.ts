@@ -17,6 +17,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { toTaskSpec } from './scheduler/task-spec.js';
 import type { Store } from './store/store.js';
 import { TaskLifecycle } from './tasks/lifecycle.js';
+import { Retries } from './tasks/retries.js';
 import { TasksService } from './tasks/service.js';
 import { FinalWaiters } from './tasks/waiters.js';
 
@@ -59,31 +60,37 @@ export function createServices(options: ServiceOptions): HostServices {
   const lifecycle = new TaskLifecycle(store.tasks, registry, clock);
   const gateway = new RunnerGateway();
   const waiters = new FinalWaiters();
-  const scheduler = new Scheduler(
-    store.tasks,
-    registry,
+  const scheduler = new Scheduler({
+    tasks: store.tasks,
+    nodes: registry,
     lifecycle,
-    (node, task) => gateway.send(node, { type: 'task-start', task: toTaskSpec(task) }),
+    startTask: (node, task) => gateway.send(node, { type: 'task-start', task: toTaskSpec(task) }),
+    clock,
+    policy: { placement: config.placement_policy, reserveAfterMs: config.backfill_reserve_after * 1000 },
     log,
-  );
+  });
   for (const task of store.tasks.withStatus('pending')) scheduler.enqueue(task);
   // No runner is connected yet, so this places nothing; it gives every pending task its reason.
   scheduler.requestPass();
 
   let passQueued = false;
+  /** After the current transaction and frame: one pass for a burst of ends. */
+  const queuePass = (): void => {
+    if (passQueued) return;
+    passQueued = true;
+    queueMicrotask(() => {
+      passQueued = false;
+      scheduler.requestPass();
+    });
+  };
+  const retries = new Retries(store.tasks, clock, (task) => scheduler.enqueue(task), log);
   lifecycle.onChange((task, from) => {
     if (isFinalStatus(task.status)) waiters.notifyFinal(task.id);
-    if (holdingStatuses.has(from) && !holdingStatuses.has(task.status) && !passQueued) {
-      // After the current transaction and frame: one pass for a burst of ends.
-      passQueued = true;
-      queueMicrotask(() => {
-        passQueued = false;
-        scheduler.requestPass();
-      });
-    }
+    retries.onChange(task, from);
+    if (holdingStatuses.has(from) && !holdingStatuses.has(task.status)) queuePass();
   });
 
-  const nodes = new NodesService(store, registry, lifecycle, clock, log);
+  const nodes = new NodesService(store, registry, lifecycle, clock, log, queuePass);
   const grace = `${config.heartbeat_grace} s`;
   const liveness = new Liveness(graceMs, (name) => {
     const link = gateway.get(name);

@@ -19,6 +19,9 @@ const pathList = z
     z.string().transform((text) => (text.trim() === '' ? [] : text.split(',').map((part) => part.trim()))),
   ])
   .pipe(z.array(z.string().regex(/^\/[^\0,]*$/, 'must be an absolute path')).max(256));
+/** How the scheduler picks a node for a task with no target (docs/scheduler.md). */
+export const placementPolicies = ['best-fit', 'least-loaded', 'round-robin'] as const;
+export type PlacementPolicy = (typeof placementPolicies)[number];
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
 
 export const HostConfigSchema = z.strictObject({
@@ -41,6 +44,13 @@ export const HostConfigSchema = z.strictObject({
   mount_allow_list: pathList.default([]),
   /** The Docker Engine's socket for host containers and tarballs. */
   docker_socket: dockerSocket,
+  /** How a task without a target is placed: best-fit, least-loaded or round-robin (docs/scheduler.md). */
+  placement_policy: z.enum(placementPolicies).default('best-fit'),
+  /**
+   * Seconds a pending task waits before the scheduler reserves what it needs on one node, so
+   * smaller tasks behind it can no longer backfill those resources; 0 reserves at once.
+   */
+  backfill_reserve_after: z.coerce.number().min(0).max(86_400).default(60),
   /** Largest accepted request body. */
   max_body_bytes: z.coerce
     .number()

@@ -13,6 +13,8 @@ export class NodesService {
     private readonly lifecycle: TaskLifecycle,
     private readonly clock: Clock,
     private readonly log: FastifyBaseLogger,
+    /** Asks the scheduler for a pass: a drain changes wait reasons, an undrain may place tasks. */
+    private readonly requestPass: () => void,
   ) {}
 
   list(): Node[] {
@@ -20,13 +22,32 @@ export class NodesService {
   }
 
   get(name: string): Node {
+    return toNode(this.state(name));
+  }
+
+  /**
+   * Drains (no new placements; what runs there finishes) or undrains a node. Stored, so a host
+   * restart keeps it, and a runner's hello does not clear it.
+   */
+  setDrained(name: string, drained: boolean): Node {
+    const state = this.state(name);
+    if (state.drained !== drained) {
+      this.store.nodes.setDrained(name, drained);
+      this.registry.setDrained(name, drained);
+      this.log.info({ node: name }, drained ? 'node drained' : 'node undrained');
+      this.requestPass();
+    }
+    return toNode(state);
+  }
+
+  private state(name: string): NodeState {
     const state = this.registry.get(name);
     if (!state)
       throw new KawaError(
         'KAWA_ERR_NODE_NOT_FOUND',
         `no node is named "${name}"; "kawa node list" shows the known nodes`,
       );
-    return toNode(state);
+    return state;
   }
 
   /** Records a runner's hello: the node is online and connected with these resources. */

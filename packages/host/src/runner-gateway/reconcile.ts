@@ -36,6 +36,14 @@ export function reconcileNode(
       if (task.status === status) continue;
       if (task.status === 'lost') {
         if (isFinalStatus(status)) continue;
+        // With --retry the lost task was requeued as a new attempt, which may run already:
+        // reviving this one would run the work twice.
+        const retry = tasks.retryOf(task.id);
+        if (retry !== null) {
+          log.info({ node, taskId, retryId: retry.id }, 'a lost task came back after its retry was queued; killing it');
+          toKill.push(taskId);
+          continue;
+        }
         const back = lifecycle.transition(task, 'running', {
           reason: `node ${node} came back with the task still alive`,
         });

@@ -8,14 +8,9 @@ export interface Allocation {
 }
 
 /**
- * Floating-point slack for fractional cores: 0.1 + 0.2 must fit in 0.3. Sums are reset to
- * exactly zero when the last task leaves, so errors never build up.
- */
-export const CORE_EPSILON = 1e-9;
-
-/**
- * The resources placed tasks hold on one node, kept in memory so that placement never scans
- * the task table. Holding and releasing are idempotent per task id.
+ * The resources placed tasks hold on one node, as the API shows them (`Node.allocated`).
+ * Holding and releasing are idempotent per task id. Sums are reset to exactly zero when the
+ * last task leaves, so floating-point errors from fractional cores never build up.
  */
 export class NodeCapacity {
   cores = 0;

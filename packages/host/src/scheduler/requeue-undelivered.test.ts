@@ -28,16 +28,18 @@ describe('a task-start that cannot be delivered', () => {
     const lifecycle = new TaskLifecycle(store.tasks, registry, { now: () => Date.now() });
     const delivered: Task[] = [];
     let linkUp = false;
-    const scheduler = new Scheduler(
-      store.tasks,
-      registry,
+    const scheduler = new Scheduler({
+      tasks: store.tasks,
+      nodes: registry,
       lifecycle,
-      (_node, task) => {
+      startTask: (_node, task) => {
         if (linkUp) delivered.push(task);
         return linkUp;
       },
-      Fastify({ logger: false }).log,
-    );
+      clock: { now: () => Date.now() },
+      policy: { placement: 'best-fit', reserveAfterMs: 60_000 },
+      log: Fastify({ logger: false }).log,
+    });
 
     const { tasks } = store.tasks.insertBatch('admin', [newTask(), newTask()], Date.now(), 'waiting for the scheduler');
     for (const task of tasks) scheduler.enqueue(task);

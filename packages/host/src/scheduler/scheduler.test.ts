@@ -90,7 +90,19 @@ describe('scheduling through the API', () => {
     expect((await getNode(host, 'node2')).allocated).toMatchObject({ cores: 2, tasks: 2 });
   });
 
-  it('spreads untargeted tasks over the least-loaded nodes', async () => {
+  it('packs untargeted tasks onto one node under best-fit, the default', async () => {
+    const a = await connect('a', 2);
+    await connect('b', 2);
+    const { taskIds } = await submit(host, { command: ['true'], cores: 1, targets: [] });
+    const more = await submit(host, { command: ['true'], cores: 1 });
+    expect((await a.next('task-start')).task.id).toBe(taskIds[0]);
+    expect((await a.next('task-start')).task.id).toBe(more.taskIds[0]);
+  });
+
+  it('spreads untargeted tasks over the least-loaded nodes when the host config says so', async () => {
+    await host.close();
+    host = createTestHost({ config: { placement_policy: 'least-loaded' } });
+    url = (await listen(host)).ws;
     const a = await connect('a', 2);
     const b = await connect('b', 2);
     const { taskIds } = await submit(host, { command: ['true'], targets: [] });
@@ -117,7 +129,7 @@ describe('scheduling through the API', () => {
     const gpu = (await submit(host, { command: ['true'], cores: 0, targets: ['g::0'] })).taskIds[0] as number;
     expect(await getTask(host, gpu)).toMatchObject({
       status: 'pending',
-      reason: `waiting for GPU 0 on g (held: GPU 0 by task ${full})`,
+      reason: `waiting for GPU 0 on g: GPU 0 held by task ${full}`,
     });
   });
 });

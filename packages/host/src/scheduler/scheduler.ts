@@ -1,82 +1,74 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { formatTarget, type Task } from '@kawa/protocol';
+import type { Task } from '@kawa/protocol';
+import type { Clock } from '../clock.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { TaskLifecycle } from '../tasks/lifecycle.js';
 import type { TaskRepo } from '../store/task-repo.js';
-import { place, type PlacementRequest } from './placement.js';
-
-/** Pending tasks that ask for exactly the same thing, in id order. */
-interface Shape {
-  request: PlacementRequest;
-  queue: Set<number>;
-  /** Why the head of this shape waited in the last pass. */
-  reason: string | null;
-}
+import { describeWait } from './describe.js';
+import type { Placement, SchedulePolicy, WaitReason } from './model.js';
+import { PendingQueue, toQueued } from './queue.js';
+import { schedule } from './schedule.js';
 
 /** Delivers a placed task to its node; false when the node's link is gone. */
 export type TaskStarter = (node: string, task: Task) => boolean;
 
-function shapeKey(request: PlacementRequest): string {
-  const target = request.target === null ? '*' : formatTarget(request.target);
-  return `${target}|${request.cores}|${request.memoryBytes ?? '-'}`;
+export interface SchedulerDeps {
+  tasks: TaskRepo;
+  nodes: NodeRegistry;
+  lifecycle: TaskLifecycle;
+  startTask: TaskStarter;
+  clock: Clock;
+  policy: SchedulePolicy;
+  log: FastifyBaseLogger;
 }
 
 /**
- * FIFO placement over pending tasks. Pending tasks are grouped by shape (target, cores,
- * memory): if the head of a shape does not fit, no later task of that shape can fit in the same
- * pass either, so a pass costs O(shapes + placed) instead of O(pending). The wait reason is
- * kept per shape, in memory, and shown for every task of the shape.
+ * The shell around the pure `schedule` function: it keeps the pending queue in memory, feeds a
+ * pass the nodes and holdings from the registry, then applies the outcome: placed tasks become
+ * `assigned` (in one transaction) and get their `task-start`; the others keep the pass's reason.
  */
 export class Scheduler {
-  private readonly shapes = new Map<string, Shape>();
-  private readonly shapeOfTask = new Map<number, Shape>();
+  private readonly queue = new PendingQueue();
+  /** Wait reasons of the last pass, per shape; formatted on demand, once per reason. */
+  private reasons = new Map<string, WaitReason>();
+  private readonly texts = new WeakMap<WaitReason, string>();
+  private reservations: ReadonlyMap<number, string> = new Map();
+  private roundRobinAfter: string | null = null;
   private passing = false;
   private passAgain = false;
 
-  constructor(
-    private readonly tasks: TaskRepo,
-    private readonly nodes: NodeRegistry,
-    private readonly lifecycle: TaskLifecycle,
-    private readonly startTask: TaskStarter,
-    private readonly log: FastifyBaseLogger,
-  ) {}
+  constructor(private readonly deps: SchedulerDeps) {}
 
-  /** Queues pending tasks; they must come in increasing id order. */
+  /** Queues a pending task (a task already queued is left where it is). */
   enqueue(task: Task): void {
-    if (task.status !== 'pending' || this.shapeOfTask.has(task.id)) return;
-    const request: PlacementRequest = { cores: task.cores, memoryBytes: task.memoryBytes, target: task.target };
-    const key = shapeKey(request);
-    let shape = this.shapes.get(key);
-    if (!shape) {
-      shape = { request, queue: new Set(), reason: null };
-      this.shapes.set(key, shape);
-    }
-    shape.queue.add(task.id);
-    this.shapeOfTask.set(task.id, shape);
-  }
-
-  /** Puts a task that was placed but never delivered back in its place in submit order. */
-  private requeue(task: Task): void {
-    this.enqueue(task);
-    const shape = this.shapeOfTask.get(task.id);
-    if (shape) shape.queue = new Set([...shape.queue].sort((a, b) => a - b));
+    if (task.status === 'pending') this.queue.add(toQueued(task));
   }
 
   /** Forgets a task that left `pending` other than by placement (killed before it started). */
   remove(taskId: number): void {
-    const shape = this.shapeOfTask.get(taskId);
-    if (!shape) return;
-    shape.queue.delete(taskId);
-    this.shapeOfTask.delete(taskId);
+    this.queue.remove(taskId);
   }
 
   /** Why a pending task waits, as of the last pass; null if it has not been looked at yet. */
   pendingReason(taskId: number): string | null {
-    return this.shapeOfTask.get(taskId)?.reason ?? null;
+    const queued = this.queue.get(taskId);
+    const reason = queued && this.reasons.get(queued.shape);
+    if (!reason) return null;
+    let text = this.texts.get(reason);
+    if (text === undefined) {
+      text = describeWait(reason);
+      this.texts.set(reason, text);
+    }
+    return text;
   }
 
   get pendingCount(): number {
-    return this.shapeOfTask.size;
+    return this.queue.size;
+  }
+
+  /** The backfill reservations of the last pass (task id → node). */
+  get reserved(): ReadonlyMap<number, string> {
+    return this.reservations;
   }
 
   /**
@@ -100,67 +92,55 @@ export class Scheduler {
   }
 
   private pass(): void {
-    const blocked = new Set<Shape>();
-    const placed: Task[] = [];
-    this.tasks.transaction(() => {
-      for (;;) {
-        const next = this.nextHead(blocked);
-        if (!next) break;
-        const [taskId, shape] = next;
-        const placement = place(shape.request, (name) => this.nodes.get(name), this.nodes.values());
-        if (!placement.ok) {
-          shape.reason = placement.reason;
-          blocked.add(shape);
-          continue;
-        }
-        this.remove(taskId);
-        const task = this.tasks.get(taskId);
-        const assigned = task
-          ? this.lifecycle.transition(task, 'assigned', {
-              reason: null,
-              placement: { node: placement.node, numa: placement.numa, gpus: placement.gpus },
-            })
-          : null;
-        if (assigned) placed.push(assigned);
-        else this.log.warn({ taskId }, 'a queued task was no longer pending; dropped it from the queue');
-      }
-    });
+    const { tasks, nodes, clock, policy } = this.deps;
+    const result = schedule(
+      {
+        nodes: nodes.all(),
+        holdings: nodes.holdings(),
+        queue: this.queue.snapshot(),
+        reservations: this.reservations,
+        roundRobinAfter: this.roundRobinAfter,
+        now: clock.now(),
+      },
+      policy,
+    );
+    this.reasons = result.waiting;
+    this.reservations = result.reservations;
+    this.roundRobinAfter = result.roundRobinAfter;
+    const placed = tasks.transaction(() => result.placements.flatMap((placement) => this.assign(placement)));
     // Frames go out only after the placements are committed, so a fast runner can never report
     // on a task the database does not show as assigned.
-    for (const task of placed) {
-      if (task.node === null || this.startTask(task.node, task)) continue;
-      // The link closed between placement and delivery, so the task never reached the node. It
-      // goes back to the queue (assigned → pending) instead of waiting to be declared lost, and
-      // the node gets no more placements until it says hello again.
-      this.log.warn({ taskId: task.id, node: task.node }, 'could not deliver task-start; requeued the task');
-      this.nodes.setConnected(task.node, false);
-      const requeued = this.lifecycle.transition(task, 'pending', {
-        reason: `node ${task.node} disconnected before the task reached it`,
-      });
-      if (requeued) {
-        this.requeue(requeued);
-        // One more pass (right after this one) gives it its wait reason or another node.
-        this.requestPass();
-      }
-    }
-    for (const [key, shape] of this.shapes) {
-      if (shape.queue.size === 0) this.shapes.delete(key);
-    }
+    for (const task of placed) this.deliver(task);
   }
 
-  /** The lowest pending id among shapes not yet blocked in this pass. */
-  private nextHead(blocked: ReadonlySet<Shape>): [number, Shape] | null {
-    let best: [number, Shape] | null = null;
-    for (const shape of this.shapes.values()) {
-      if (blocked.has(shape)) continue;
-      const head = firstOf(shape.queue);
-      if (head !== undefined && (best === null || head < best[0])) best = [head, shape];
-    }
-    return best;
+  private assign(placement: Placement): Task[] {
+    this.queue.remove(placement.taskId);
+    const task = this.deps.tasks.get(placement.taskId);
+    const assigned = task
+      ? this.deps.lifecycle.transition(task, 'assigned', {
+          reason: null,
+          placement: { node: placement.node, numa: placement.numa, gpus: placement.gpus },
+        })
+      : null;
+    if (assigned) return [assigned];
+    this.deps.log.warn({ taskId: placement.taskId }, 'a queued task was no longer pending; dropped it from the queue');
+    return [];
   }
-}
 
-function firstOf(values: Set<number>): number | undefined {
-  for (const value of values) return value;
-  return undefined;
+  private deliver(task: Task): void {
+    if (task.node === null || this.deps.startTask(task.node, task)) return;
+    // The link closed between placement and delivery, so the task never reached the node. It
+    // goes back to the queue (assigned → pending) instead of waiting to be declared lost, and
+    // the node gets no more placements until it says hello again.
+    this.deps.log.warn({ taskId: task.id, node: task.node }, 'could not deliver task-start; requeued the task');
+    this.deps.nodes.setConnected(task.node, false);
+    const requeued = this.deps.lifecycle.transition(task, 'pending', {
+      reason: `node ${task.node} disconnected before the task reached it`,
+    });
+    if (requeued) {
+      this.enqueue(requeued);
+      // One more pass (right after this one) gives it its wait reason or another node.
+      this.requestPass();
+    }
+  }
 }

@@ -11,6 +11,7 @@ export interface StoredNode {
   registeredAt: number;
   lastHeartbeatAt: number | null;
   usage: NodeUsage | null;
+  drained: boolean;
 }
 
 interface NodeRow {
@@ -21,6 +22,7 @@ interface NodeRow {
   registered_at: number;
   last_heartbeat_at: number | null;
   usage: string | null;
+  drained: number;
 }
 
 function toStoredNode(row: NodeRow): StoredNode {
@@ -33,6 +35,7 @@ function toStoredNode(row: NodeRow): StoredNode {
     registeredAt: row.registered_at,
     lastHeartbeatAt: row.last_heartbeat_at,
     usage: row.usage === null ? null : decodeUsage(row.usage),
+    drained: row.drained !== 0,
   };
 }
 
@@ -41,16 +44,19 @@ export class NodeRepo {
   private readonly upsertStatement: Statement<{ name: string; version: string; resources: string; at: number }>;
   private readonly heartbeatStatement: Statement<[number, string, string]>;
   private readonly statusStatement: Statement<[string, string]>;
+  private readonly drainedStatement: Statement<[number, string]>;
 
   constructor(db: Database) {
     this.allStatement = db.prepare('SELECT * FROM nodes ORDER BY name');
-    // registered_at keeps the first registration; a re-hello refreshes everything else.
+    // registered_at keeps the first registration, drained stays as an admin set it; a re-hello
+    // refreshes everything else.
     this.upsertStatement = db.prepare(`
       INSERT INTO nodes (name, version, resources, status, registered_at, last_heartbeat_at)
       VALUES (@name, @version, @resources, 'online', @at, @at)
       ON CONFLICT (name) DO UPDATE SET version = @version, resources = @resources, status = 'online', last_heartbeat_at = @at`);
     this.heartbeatStatement = db.prepare('UPDATE nodes SET last_heartbeat_at = ?, usage = ? WHERE name = ?');
     this.statusStatement = db.prepare('UPDATE nodes SET status = ? WHERE name = ?');
+    this.drainedStatement = db.prepare('UPDATE nodes SET drained = ? WHERE name = ?');
   }
 
   all(): StoredNode[] {
@@ -68,5 +74,10 @@ export class NodeRepo {
 
   setStatus(name: string, status: NodeStatus): void {
     this.statusStatement.run(status, name);
+  }
+
+  /** Drains or undrains a node; false if no node has this name. */
+  setDrained(name: string, drained: boolean): boolean {
+    return this.drainedStatement.run(drained ? 1 : 0, name).changes > 0;
   }
 }

@@ -34,6 +34,12 @@ export interface NewTask {
   target: Target | null;
   privateNetwork: boolean;
   privatePid: boolean;
+  priority: number;
+  gpuCount: number;
+  numaAuto: boolean;
+  maxParallel: number | null;
+  retry: number;
+  retryOnFail: boolean;
 }
 
 /** One state change, applied only if the task is still in `from`. */
@@ -73,6 +79,14 @@ interface TaskRow {
   gpus: string;
   private_network: number;
   private_pid: number;
+  priority: number;
+  gpu_count: number;
+  numa_auto: number;
+  max_parallel: number | null;
+  retry: number;
+  retry_on_fail: number;
+  attempt: number;
+  retry_of: number | null;
   status: string;
   reason: string | null;
   exit_code: number | null;
@@ -109,6 +123,13 @@ function toTask(row: TaskRow): Task {
     gpus: decodeIntArray(row.gpus, 'tasks.gpus'),
     privateNetwork: row.private_network !== 0,
     privatePid: row.private_pid !== 0,
+    priority: row.priority,
+    gpuCount: row.gpu_count,
+    numaAuto: row.numa_auto !== 0,
+    maxParallel: row.max_parallel,
+    retry: row.retry,
+    retryOnFail: row.retry_on_fail !== 0,
+    attempt: row.attempt,
     status: decodeStatus(row.status),
     reason: row.reason,
     exitCode: row.exit_code,
@@ -142,6 +163,9 @@ export class TaskRepo {
   private readonly byStatusStatement: Statement<[string], TaskRow>;
   private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
   private readonly syncProgressStatement: Statement<[string, number, string]>;
+  private readonly retryOfStatement: Statement<[number], TaskRow>;
+  private readonly batchStatement: Statement<[number], { id: number }>;
+  private readonly liveInBatchStatement: Statement<[number], TaskRow>;
   private readonly listStatements = new Map<string, Statement<unknown[], TaskRow>>();
   private readonly countStatements = new Map<string, Statement<unknown[], { total: number }>>();
 
@@ -149,9 +173,11 @@ export class TaskRepo {
     this.insertBatchStatement = db.prepare('INSERT INTO batches (owner, submitted_at) VALUES (?, ?)');
     this.insertTaskStatement = db.prepare(`
       INSERT INTO tasks (batch_id, owner, command, env, workdir, container, image, mounts, privileged, cores,
-                         memory_bytes, target, private_network, private_pid, status, reason, submitted_at)
+                         memory_bytes, target, private_network, private_pid, priority, gpu_count, numa_auto,
+                         max_parallel, retry, retry_on_fail, attempt, retry_of, status, reason, submitted_at)
       VALUES (@batchId, @owner, @command, @env, @workdir, @container, @image, @mounts, @privileged, @cores,
-              @memoryBytes, @target, @privateNetwork, @privatePid, 'pending', @reason, @at)
+              @memoryBytes, @target, @privateNetwork, @privatePid, @priority, @gpuCount, @numaAuto,
+              @maxParallel, @retry, @retryOnFail, @attempt, @retryOf, 'pending', @reason, @at)
       RETURNING *`);
     this.insertEventStatement = db.prepare(
       'INSERT INTO task_events (task_id, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)',
@@ -180,6 +206,11 @@ export class TaskRepo {
     this.syncProgressStatement = db.prepare(
       `UPDATE tasks SET sync_progress = ? WHERE id = ? AND node = ? AND status = 'syncing'`,
     );
+    this.retryOfStatement = db.prepare('SELECT * FROM tasks WHERE retry_of = ?');
+    this.batchStatement = db.prepare('SELECT id FROM batches WHERE id = ?');
+    this.liveInBatchStatement = db.prepare(
+      `SELECT * FROM tasks WHERE batch_id = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
+    );
   }
 
   /** Inserts a batch and its tasks (all `pending`) in one transaction; returns them once committed. */
@@ -191,31 +222,88 @@ export class TaskRepo {
   ): { batchId: number; tasks: Task[] } {
     return this.db.transaction(() => {
       const batchId = Number(this.insertBatchStatement.run(owner, at).lastInsertRowid);
-      const inserted = tasks.map((task) => {
-        const row = this.insertTaskStatement.get({
-          batchId,
-          owner: task.owner,
-          command: JSON.stringify(task.command),
-          env: JSON.stringify(task.env),
-          workdir: task.workdir,
-          container: task.container,
-          image: task.image,
-          mounts: JSON.stringify(task.mounts),
-          privileged: task.privileged ? 1 : 0,
-          cores: task.cores,
-          memoryBytes: task.memoryBytes,
-          target: task.target === null ? null : JSON.stringify(task.target),
-          privateNetwork: task.privateNetwork ? 1 : 0,
-          privatePid: task.privatePid ? 1 : 0,
-          reason,
-          at,
-        });
-        if (!row) throw new Error('INSERT … RETURNING gave no row');
-        this.insertEventStatement.run(row.id, at, null, 'pending', reason);
-        return toTask(row);
-      });
+      const inserted = tasks.map((task) => this.insertRow(batchId, task, { attempt: 1, retryOf: null }, at, reason));
       return { batchId, tasks: inserted };
     })();
+  }
+
+  /**
+   * Requeues a task that ended (lost, or failed with retryOnFail) as a new `pending` task: same
+   * batch and request, the next attempt, linked to `previous` by `retry_of`. The previous task
+   * gets an event saying where its retry went; its own state never changes.
+   */
+  insertRetry(previous: Task, at: number, reason: string): Task {
+    return this.db.transaction(() => {
+      // A Task carries every field of the request it was made from; its placement is not copied.
+      const retry = this.insertRow(
+        previous.batchId,
+        previous,
+        { attempt: previous.attempt + 1, retryOf: previous.id },
+        at,
+        reason,
+      );
+      this.insertEventStatement.run(
+        previous.id,
+        at,
+        previous.status,
+        previous.status,
+        `retried as task ${retry.id} (attempt ${retry.attempt} of ${previous.retry + 1})`,
+      );
+      return retry;
+    })();
+  }
+
+  private insertRow(
+    batchId: number,
+    task: NewTask,
+    attempt: { attempt: number; retryOf: number | null },
+    at: number,
+    reason: string,
+  ): Task {
+    const row = this.insertTaskStatement.get({
+      batchId,
+      owner: task.owner,
+      command: JSON.stringify(task.command),
+      env: JSON.stringify(task.env),
+      workdir: task.workdir,
+      container: task.container,
+      image: task.image,
+      mounts: JSON.stringify(task.mounts),
+      privileged: task.privileged ? 1 : 0,
+      cores: task.cores,
+      memoryBytes: task.memoryBytes,
+      target: task.target === null ? null : JSON.stringify(task.target),
+      privateNetwork: task.privateNetwork ? 1 : 0,
+      privatePid: task.privatePid ? 1 : 0,
+      priority: task.priority,
+      gpuCount: task.gpuCount,
+      numaAuto: task.numaAuto ? 1 : 0,
+      maxParallel: task.maxParallel,
+      retry: task.retry,
+      retryOnFail: task.retryOnFail ? 1 : 0,
+      attempt: attempt.attempt,
+      retryOf: attempt.retryOf,
+      reason,
+      at,
+    });
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    this.insertEventStatement.run(row.id, at, null, 'pending', reason);
+    return toTask(row);
+  }
+
+  /** The task that retries `id`, if it was retried. */
+  retryOf(id: number): Task | null {
+    const row = this.retryOfStatement.get(id);
+    return row ? toTask(row) : null;
+  }
+
+  batchExists(batchId: number): boolean {
+    return this.batchStatement.get(batchId) !== undefined;
+  }
+
+  /** The tasks of a batch that are not in a final state, in id order. */
+  liveInBatch(batchId: number): Task[] {
+    return this.liveInBatchStatement.all(batchId).map(toTask);
   }
 
   get(id: number): Task | null {

@@ -3,7 +3,15 @@ import type { RouteHandlers } from '../http/route-table.js';
 import type { TasksService } from './service.js';
 
 type TaskRoutes =
-  'submitTasks' | 'listTasks' | 'getTask' | 'waitTask' | 'taskEvents' | 'killTask' | 'pauseTask' | 'resumeTask';
+  | 'submitTasks'
+  | 'listTasks'
+  | 'getTask'
+  | 'waitTask'
+  | 'taskEvents'
+  | 'killTask'
+  | 'pauseTask'
+  | 'resumeTask'
+  | 'killBatch';
 
 export function taskRouteHandlers(tasks: TasksService, shutdown: AbortSignal): Pick<RouteHandlers, TaskRoutes> {
   return {
@@ -15,5 +23,6 @@ export function taskRouteHandlers(tasks: TasksService, shutdown: AbortSignal): P
     killTask: ({ params }) => tasks.control(params.id, 'kill'),
     pauseTask: ({ params }) => tasks.control(params.id, 'pause'),
     resumeTask: ({ params }) => tasks.control(params.id, 'resume'),
+    killBatch: ({ params }) => tasks.killBatch(params.id),
   };
 }

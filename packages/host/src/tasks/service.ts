@@ -106,6 +106,47 @@ export class TasksService {
     return this.get(id);
   }
 
+  /**
+   * Kills every task of a batch that has not ended. The pending ones go first, in one
+   * transaction, so that a running task freeing its resources cannot get them placed; the
+   * placed ones are asked through their runners, in parallel. Tasks that end on their own
+   * meanwhile are not counted; a runner that cannot be reached fails the request, naming what
+   * was killed and what was not.
+   */
+  async killBatch(batchId: number): Promise<{ batchId: number; killed: number[] }> {
+    if (!this.deps.tasks.batchExists(batchId))
+      throw new KawaError('KAWA_ERR_BATCH_NOT_FOUND', `no batch has id ${batchId}; "kawa task list" shows batch ids`);
+    const live = this.deps.tasks.liveInBatch(batchId);
+    const killed = this.deps.tasks.transaction(() =>
+      live
+        .filter((task) => task.status === 'pending')
+        .flatMap((task) => {
+          this.deps.scheduler.remove(task.id);
+          const done = this.deps.lifecycle.transition(task, 'killed', { reason: `batch ${batchId} was killed` });
+          return done ? [done.id] : [];
+        }),
+    );
+    const placed = live.filter((task) => task.status !== 'pending');
+    const results = await Promise.allSettled(placed.map((task) => this.control(task.id, 'kill')));
+    const failed: { id: number; error: KawaError }[] = [];
+    results.forEach((result, index) => {
+      const id = (placed[index] as Task).id;
+      if (result.status === 'fulfilled') killed.push(id);
+      else if (!(result.reason instanceof KawaError)) throw result.reason;
+      // Ended on its own between the read and the kill: nothing left to kill.
+      else if (result.reason.code !== 'KAWA_ERR_INVALID_STATE') failed.push({ id, error: result.reason });
+    });
+    killed.sort((a, b) => a - b);
+    const first = failed[0];
+    if (first !== undefined)
+      throw new KawaError(
+        first.error.code,
+        `killed ${killed.length} tasks of batch ${batchId}, but not ${failed.map((task) => task.id).join(', ')}: ${first.error.message}`,
+        { details: { batchId, killed, failed: failed.map((task) => ({ id: task.id, code: task.error.code })) } },
+      );
+    return { batchId, killed };
+  }
+
   /** The task once it is final, or as it is when `timeoutMs` passes or the client leaves. */
   async wait(id: number, timeoutMs: number, signal: AbortSignal): Promise<Task> {
     const task = this.get(id);

@@ -1,6 +1,9 @@
 import {
   KawaError,
+  MAX_SWEEP_SIZE,
   NO_CONTAINER,
+  SweepSyntaxError,
+  expandSweep,
   formatTarget,
   type HostConfig,
   type SubmitTaskRequest,
@@ -9,7 +12,7 @@ import {
 import type { Principal } from '../auth/principal.js';
 import type { EnvCheck } from '../envs/env-check.js';
 import type { NodeRegistry } from '../nodes/registry.js';
-import { neverFits } from '../scheduler/placement.js';
+import { neverFits } from '../scheduler/fit.js';
 import type { NewTask } from '../store/task-repo.js';
 import { checkMountsAllowed } from './mount-policy.js';
 
@@ -51,8 +54,31 @@ function checkDockerOnly(request: SubmitTaskRequest, runtime: Runtime, principal
 }
 
 /**
- * Turns a parsed submit into the rows to insert: one per target, or one the scheduler places.
- * Requests that can never run are refused here, before anything is stored.
+ * The commands of a submit: its argv, or with `sweep` every combination of its `span:`
+ * arguments. A malformed span, or more than MAX_SWEEP_SIZE tasks in all (commands × targets),
+ * is a 400 before anything is stored.
+ */
+export function commandsOf(request: SubmitTaskRequest, targets: number): string[][] {
+  if (!request.sweep) return [request.command];
+  let commands: string[][];
+  try {
+    commands = expandSweep(request.command);
+  } catch (error) {
+    if (error instanceof SweepSyntaxError) throw new KawaError('KAWA_ERR_BAD_SWEEP', error.message, { cause: error });
+    throw error;
+  }
+  if (commands.length * targets > MAX_SWEEP_SIZE)
+    throw new KawaError(
+      'KAWA_ERR_BAD_SWEEP',
+      `the sweep makes ${commands.length} commands × ${targets} targets = ${commands.length * targets} tasks; at most ${MAX_SWEEP_SIZE}`,
+    );
+  return commands;
+}
+
+/**
+ * Turns a parsed submit into the rows to insert: one per command (several with a sweep) and
+ * target, or one the scheduler places per command. Requests that can never run are refused
+ * here, before anything is stored.
  */
 export async function planSubmit(
   request: SubmitTaskRequest,
@@ -64,11 +90,22 @@ export async function planSubmit(
   const runtime = runtimeOf(request, config);
   checkDockerOnly(request, runtime, principal, config);
   const targets: (Target | null)[] = request.targets.length === 0 ? [null] : request.targets;
+  const commands = commandsOf(request, targets.length);
   for (const target of targets) {
     if (target === null) continue;
     const node = nodes.get(target.node);
     if (!node) continue;
-    const reason = neverFits({ cores: request.cores, memoryBytes: request.memory, target }, node.name, node.resources);
+    const reason = neverFits(
+      {
+        cores: request.cores,
+        memoryBytes: request.memory,
+        target,
+        gpuCount: request.gpus,
+        numaAuto: request.numa === 'auto',
+      },
+      node.name,
+      node.resources,
+    );
     if (reason !== null) {
       throw new KawaError('KAWA_ERR_UNSATISFIABLE', `target ${formatTarget(target)} can never fit: ${reason}`, {
         details: { target: formatTarget(target) },
@@ -77,19 +114,28 @@ export async function planSubmit(
   }
   // Last, as it reads shared storage: cheap checks answer first.
   if (runtime.container !== null) await envs.requireEnv(runtime.container);
-  return targets.map((target) => ({
-    owner: principal.user,
-    command: request.command,
-    env: request.env,
-    workdir: request.workdir,
-    container: runtime.container,
-    image: runtime.image,
-    mounts: request.mounts,
-    privileged: request.privileged,
-    cores: request.cores,
-    memoryBytes: request.memory,
-    target,
-    privateNetwork: request.privateNetwork,
-    privatePid: request.privatePid,
-  }));
+  // Command-major: a sweep's tasks come in the order kawarun runs them, each on every target.
+  return commands.flatMap((command) =>
+    targets.map((target) => ({
+      owner: principal.user,
+      command,
+      env: request.env,
+      workdir: request.workdir,
+      container: runtime.container,
+      image: runtime.image,
+      mounts: request.mounts,
+      privileged: request.privileged,
+      cores: request.cores,
+      memoryBytes: request.memory,
+      target,
+      privateNetwork: request.privateNetwork,
+      privatePid: request.privatePid,
+      priority: request.priority,
+      gpuCount: request.gpus,
+      numaAuto: request.numa === 'auto',
+      maxParallel: request.maxParallel,
+      retry: request.retry,
+      retryOnFail: request.retryOnFail,
+    })),
+  );
 }

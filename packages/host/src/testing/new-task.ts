@@ -16,6 +16,12 @@ export function newTask(fields: Partial<NewTask> = {}): NewTask {
     target: null,
     privateNetwork: false,
     privatePid: false,
+    priority: 0,
+    gpuCount: 0,
+    numaAuto: false,
+    maxParallel: null,
+    retry: 0,
+    retryOnFail: false,
     ...fields,
   };
 }

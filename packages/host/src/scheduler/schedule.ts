@@ -1,0 +1,99 @@
+import { blockerOn, fitsNow, neverFitsSlot, pickGpus, pickZone } from './fit.js';
+import type { Placement, QueuedTask, ScheduleInput, SchedulePolicy, ScheduleResult, WaitReason } from './model.js';
+import { searchNodes } from './policies.js';
+import { buildPool, take, type NodeSlot, type Pool } from './pool.js';
+import { reserveFor } from './reservation.js';
+import { inQueueOrder, shapeKey } from './shape.js';
+
+/** Why the target of a task cannot take anything now, or null if it is ready. */
+function unready(pool: Pool, node: string): WaitReason | null {
+  const slot = pool.byName.get(node);
+  if (!slot) return { kind: 'unknown-node', node };
+  if (slot.node.status === 'offline') return { kind: 'offline', node };
+  if (!slot.node.connected) return { kind: 'disconnected', node };
+  if (slot.node.drained) return { kind: 'drained', node };
+  return null;
+}
+
+/** The node a task goes to now, or why it waits. */
+function findNode(
+  pool: Pool,
+  task: QueuedTask,
+  policy: SchedulePolicy,
+  roundRobinAfter: number,
+): { slot: NodeSlot } | { reason: WaitReason } {
+  if (task.target !== null) {
+    const reason = unready(pool, task.target.node);
+    if (reason !== null) return { reason };
+    const slot = pool.byName.get(task.target.node) as NodeSlot;
+    if (!neverFitsSlot(slot, task) && fitsNow(slot, task)) return { slot };
+    return { reason: { kind: 'busy', blockers: [blockerOn(slot, task)], more: 0, reserved: null } };
+  }
+  const search = searchNodes(pool.slots, task, policy.placement, roundRobinAfter);
+  if (search.node !== null) return { slot: search.node };
+  if (search.refused === 0) {
+    const drained = pool.slots.filter((slot) => slot.node.drained && slot.node.connected).length;
+    return { reason: { kind: 'no-node', drained } };
+  }
+  return {
+    reason: {
+      kind: 'busy',
+      blockers: search.refusedFirst.map((slot) => blockerOn(slot, task)),
+      more: search.refused - search.refusedFirst.length,
+      reserved: null,
+    },
+  };
+}
+
+function placeOn(pool: Pool, slot: NodeSlot, task: QueuedTask): Placement {
+  const numa = task.target?.numa ?? (task.numaAuto ? (pickZone(slot, task)?.id ?? null) : null);
+  const gpus = pickGpus(slot, task);
+  take(slot, task.id, task.cores, task.memoryBytes ?? 0, numa, gpus);
+  pool.batchHolding.set(task.batchId, (pool.batchHolding.get(task.batchId) ?? 0) + 1);
+  return { taskId: task.id, node: slot.name, numa, gpus };
+}
+
+/**
+ * One scheduling pass, as a pure function: where the queue's tasks go now, given the nodes and
+ * what placed tasks hold, and why the others wait. No I/O, no clock (the time is `input.now`).
+ *
+ * - Tasks are taken in queue order (priority, then id); each goes to its target, or to a node
+ *   chosen by `policy.placement`, when it fits there now.
+ * - A task that does not fit does not stop the tasks behind it (backfill), unless it has waited
+ *   `policy.reserveAfterMs`: then what it needs is reserved on one node (its target, the node
+ *   reserved for it last pass, or the one closest to fitting), and later tasks cannot take it.
+ * - --max-parallel counts a batch's holding tasks; a batch at its limit waits.
+ */
+export function schedule(input: ScheduleInput, policy: SchedulePolicy): ScheduleResult {
+  const pool = buildPool(input.nodes, input.holdings);
+  const placements: Placement[] = [];
+  const waiting = new Map<string, WaitReason>();
+  const reservations = new Map<number, string>();
+  let roundRobinAfter = input.roundRobinAfter === null ? -1 : (pool.byName.get(input.roundRobinAfter)?.index ?? -1);
+
+  for (const task of inQueueOrder(input.queue)) {
+    const shape = task.shape ?? shapeKey(task);
+    if (waiting.has(shape)) continue;
+    if (task.maxParallel !== null && (pool.batchHolding.get(task.batchId) ?? 0) >= task.maxParallel) {
+      waiting.set(shape, { kind: 'max-parallel', batchId: task.batchId, limit: task.maxParallel });
+      continue;
+    }
+    const found = findNode(pool, task, policy, roundRobinAfter);
+    if ('slot' in found) {
+      placements.push(placeOn(pool, found.slot, task));
+      if (task.target === null) roundRobinAfter = found.slot.index;
+      continue;
+    }
+    const reason = found.reason;
+    if (reason.kind === 'busy' && input.now - task.queuedAt >= policy.reserveAfterMs) {
+      const slot = reserveFor(pool, task, input.reservations.get(task.id));
+      if (slot !== null) {
+        reservations.set(task.id, slot.name);
+        reason.reserved = { node: slot.name, taskId: task.id };
+      }
+    }
+    waiting.set(shape, reason);
+  }
+  const last = roundRobinAfter < 0 ? null : (pool.slots[roundRobinAfter]?.name ?? null);
+  return { placements, waiting, reservations, roundRobinAfter: last };
+}
