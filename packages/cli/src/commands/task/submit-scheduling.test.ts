@@ -195,3 +195,53 @@ describe('kawa task submit --wait on a large batch', () => {
     expect(run.stderr).toMatch(/batch 3: 2\/6 done, 2 pending, 2 running; task 5: waiting for 1 core on node1/);
   });
 });
+
+describe('kawa task submit --wait with --retry', () => {
+  /** Task 4 ends lost; the host requeues it as task 5 (attempt 2), which completes a round later. */
+  function retryingHost() {
+    let round = 0;
+    const tasks = (): Task[] => {
+      const first = makeTask({
+        id: 4,
+        batchId: 3,
+        retry: 1,
+        status: round === 0 ? 'running' : 'lost',
+        reason: round === 0 ? null : 'node1 went away',
+      });
+      if (round === 0) return [first];
+      const retry = makeTask({ id: 5, batchId: 3, retry: 1, attempt: 2 });
+      return [
+        first,
+        round === 1 ? { ...retry, status: 'pending', node: null } : { ...retry, status: 'completed', exitCode: 0 },
+      ];
+    };
+    return fakeHost({
+      submitTasks: () => json({ batchId: 3, taskIds: [4] }, 201),
+      waitTask: (request) => {
+        round += 1;
+        return json(tasks().find((task) => task.id === Number(request.params.id)));
+      },
+      listTasks: (request) => json(listAnswer(tasks(), request.query)),
+      getTask: (request) => json(tasks().find((task) => task.id === Number(request.params.id))),
+    });
+  }
+
+  it('follows the retry that joins the batch, and its last attempt decides the exit code', async () => {
+    const run = await runWith(['task', 'submit', '--retry', '1', '--wait', '--', 'true'], {
+      fetch: retryingHost().fetch,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      'submitted batch 3: task 4\n' +
+        'task 4 lost on node1 (node1 went away); retried as attempt 2 of 2 in batch 3\n' +
+        'task 5 completed on node1, exit code 0\n',
+    );
+  });
+
+  it('task wait ID does not follow a retry: it says where the retry is and exits non-zero', async () => {
+    const host = retryingHost();
+    const run = await runWith(['task', 'wait', '4'], { fetch: host.fetch });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('task 4 lost on node1 (node1 went away); retried as attempt 2 of 2 in batch 3\n');
+  });
+});

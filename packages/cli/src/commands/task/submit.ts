@@ -89,12 +89,14 @@ export function registerSubmit(task: Command, context: CliContext): void {
         if (json && !options.wait) writeJson(context.io.stdout, answer);
         if (!json) writeLine(context.io.stdout, describeSubmit(answer, plan));
         if (!options.wait) return 0;
-        // One task: its own long-poll. A batch: a poll on its lowest open task plus a list per round.
-        const tasks =
-          answer.taskIds.length > 1
-            ? await waitForBatch(context, answer.batchId, answer.taskIds)
-            : await waitForTasks(context, answer.taskIds);
-        return reportOutcome(context, tasks, json, json ? { ...answer } : {});
+        // One task: its own long-poll. A batch, or a task whose retries join its batch: a poll on
+        // the lowest open task plus a list of the batch per round.
+        if (answer.taskIds.length === 1 && (plan.body.retry ?? 0) === 0) {
+          const tasks = await waitForTasks(context, answer.taskIds);
+          return reportOutcome(context, tasks, json, json ? { ...answer } : {});
+        }
+        const tasks = await waitForBatch(context, answer.batchId, answer.taskIds);
+        return reportOutcome(context, tasks, json, json ? { ...answer } : {}, true);
       }),
     );
 }

@@ -49,9 +49,11 @@ function describeBatch(batchId: number, total: number, open: readonly Task[]): s
 }
 
 /**
- * Waits for the tasks `ids` of batch `batchId` to end. One long-poll on the lowest open task
+ * Waits for every task of batch `batchId` to end, `ids` first and any task that joins the batch
+ * meanwhile too (a retry is a new task in the same batch). One long-poll on the lowest open task
  * (it answers as soon as that task ends), then one list of the batch's open tasks to see which
- * others ended meanwhile: a batch of thousands costs a request per change, not one per task.
+ * others ended or joined: a batch of thousands costs a request per change, not one per task.
+ * Returns every task of the batch, in id order.
  */
 export async function waitForBatch(
   context: CliContext,
@@ -64,37 +66,39 @@ export async function waitForBatch(
   const printSync = createOccasionalLines(context.io.stderr, PLAIN_LINE_MS);
   const started = Date.now();
   const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + timeoutMs;
-  const order = [...new Set(ids)].sort((a, b) => a - b);
-  const waiting = new Set(order);
+  const waiting = new Set(ids);
+  const seen = new Set(ids);
   const pollMs = context.fancy ? TTY_POLL_MS : PLAIN_POLL_MS;
-  let head: Task | null = null;
+  const lowest = (): number => Math.min(...waiting);
   try {
     while (waiting.size > 0) {
-      const first = order.find((id) => waiting.has(id)) ?? 0;
       const hold = Math.max(0, Math.min(pollMs, deadline - Date.now()));
       const round = Date.now();
-      head = await client.call('waitTask', { params: { id: first }, query: { timeoutMs: Math.round(hold) } });
+      const first = lowest();
+      const head = await client.call('waitTask', { params: { id: first }, query: { timeoutMs: Math.round(hold) } });
       if (isFinalStatus(head.status)) waiting.delete(first);
-      const open = waiting.size === 0 ? [] : await listBatch(client, batchId, true);
+      const open = await listBatch(client, batchId, true);
       const stillOpen = new Set(open.map((task) => task.id));
       for (const id of waiting) if (!stillOpen.has(id)) waiting.delete(id);
+      for (const task of open) {
+        if (seen.has(task.id)) continue;
+        seen.add(task.id);
+        waiting.add(task.id);
+      }
       const sync = describeSync(head, context.fancy);
       progress.update(
-        `${describeBatch(
-          batchId,
-          order.length,
-          open.filter((task) => waiting.has(task.id)),
-        )}` + `${sync === null ? '' : `; task ${head.id}: ${sync}`} · ${formatDuration(Date.now() - started)}`,
+        `${describeBatch(batchId, seen.size, open)}${sync === null ? '' : `; task ${head.id}: ${sync}`}` +
+          ` · ${formatDuration(Date.now() - started)}`,
       );
       if (!context.fancy && sync !== null)
         printSync(`${head.id} ${head.syncProgress?.phase ?? ''}`, `task ${head.id} syncing: ${sync}`);
       if (waiting.size > 0 && Date.now() >= deadline) {
-        const next = order.find((id) => waiting.has(id));
+        const next = lowest();
         const status = open.find((task) => task.id === next)?.status ?? 'not finished';
         const more = waiting.size > 1 ? ` (and ${waiting.size - 1} more not yet finished)` : '';
         throw new KawaError(
           'KAWA_ERR_TIMEOUT',
-          `gave up after ${(timeoutMs ?? 0) / 1000}s: task ${next ?? '?'} is still ${status}${more}`,
+          `gave up after ${(timeoutMs ?? 0) / 1000}s: task ${next} is still ${status}${more}`,
           { details: { taskId: next, status, unfinished: waiting.size } },
         );
       }
@@ -104,11 +108,7 @@ export async function waitForBatch(
   } finally {
     progress.done();
   }
-  const found = new Map((await listBatch(client, batchId)).map((task) => [task.id, task]));
-  const tasks: Task[] = [];
-  // An id the batch list lacks (given by hand to `task wait --batch`) is asked for alone.
-  for (const id of order) tasks.push(found.get(id) ?? (await client.call('getTask', { params: { id } })));
-  return tasks;
+  return (await listBatch(client, batchId)).sort((a, b) => a.id - b.id);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -76,6 +76,7 @@ export function reportOutcome(
   tasks: readonly Task[],
   json: boolean,
   extra: Record<string, unknown> = {},
+  retriesIncluded = false,
 ): number {
   if (json) writeJson(context.io.stdout, { ...extra, tasks });
   else for (const task of tasks) writeLine(context.io.stdout, describeOutcome(task));
@@ -85,5 +86,5 @@ export function reportOutcome(
       `output: kawa task logs ${tasks[0].id}${tasks[0].exitCode !== 0 ? ` (stderr: kawa task logs ${tasks[0].id} --stderr)` : ''}`,
     );
   }
-  return exitCodeOfTasks(tasks);
+  return exitCodeOfTasks(tasks, retriesIncluded);
 }

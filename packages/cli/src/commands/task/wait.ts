@@ -19,7 +19,7 @@ function parseTimeout(text: string | undefined): number | undefined {
   return Math.round(seconds * 1000);
 }
 
-/** Every task of batch `batchId`, waited for; an unknown or empty batch is an error. */
+/** Every task of batch `batchId`, retries too, waited for; an unknown or empty batch is an error. */
 async function waitForWholeBatch(context: CliContext, batchId: number, timeoutMs?: number): Promise<Task[]> {
   const ids = (await listBatch(context.client(), batchId)).map((task) => task.id);
   if (ids.length === 0)
@@ -43,11 +43,10 @@ export function registerWait(task: Command, context: CliContext): void {
           throw new UsageError('KAWA_ERR_USAGE', 'give task ids or --batch B, one of the two: kawa task wait 12 13');
         const timeoutMs = parseTimeout(options.timeout);
         const json = context.wantsJson(options.json);
-        const tasks =
-          options.batch === undefined
-            ? await waitForTasks(context, parseTaskIds(idTexts), timeoutMs)
-            : await waitForWholeBatch(context, parseBatchId(options.batch), timeoutMs);
-        return reportOutcome(context, tasks, json);
+        if (options.batch === undefined)
+          return reportOutcome(context, await waitForTasks(context, parseTaskIds(idTexts), timeoutMs), json);
+        const tasks = await waitForWholeBatch(context, parseBatchId(options.batch), timeoutMs);
+        return reportOutcome(context, tasks, json, {}, true);
       }),
     );
 }
