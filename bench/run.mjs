@@ -3,6 +3,7 @@
 //   1. trivial no-Docker tasks vs raw fork/exec
 //   2. trivial Docker tasks vs raw `docker run --rm`
 //   4. env distribution of a ~1 GB env vs raw `docker load`
+//   5. one pass of the scheduler function over 1,000 nodes and 100,000 queued tasks
 // Loopback only; every loop is bounded in count and time. Writes BENCHMARKS.md (a full run) and
 // bench/out/<scenario>.json. BENCH_ONLY=docker,env-sync runs a subset and leaves BENCHMARKS.md alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { root } from './lib/kawa.mjs';
 import { trivialDocker } from './scenarios/docker.mjs';
 import { envSync } from './scenarios/env-sync.mjs';
 import { trivialNoDocker } from './scenarios/no-docker.mjs';
+import { schedulerPass } from './scenarios/scheduler-pass.mjs';
 
 const settings = {
   tasks: Number(process.env.BENCH_TASKS ?? 1000),
@@ -25,6 +27,7 @@ const scenarios = [
   { id: 'no-docker', title: '1', run: trivialNoDocker },
   { id: 'docker', title: '2', run: trivialDocker },
   { id: 'env-sync', title: '4', run: envSync },
+  { id: 'scheduler', title: '5', run: schedulerPass },
 ];
 
 function machine() {

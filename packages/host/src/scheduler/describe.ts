@@ -1,22 +1,6 @@
-import { formatMemory } from '@kawa/protocol';
+import { blockerOn, fitsNow, neverFitsSlot } from './fit.js';
 import type { GpuHolder, NodeBlocker, WaitReason } from './model.js';
-
-/** `1.5`, `2`, `0.125`: cores without float noise. */
-export function formatCores(cores: number): string {
-  return String(Math.round(cores * 1000) / 1000);
-}
-
-export function coresPhrase(cores: number): string {
-  return `${formatCores(cores)} ${cores === 1 ? 'core' : 'cores'}`;
-}
-
-export function memoryPhrase(bytes: number): string {
-  return formatMemory(bytes);
-}
-
-export function listPhrase(values: readonly number[]): string {
-  return values.length === 0 ? 'none' : values.join(', ');
-}
+import { coresPhrase, formatCores, listPhrase, memoryPhrase } from './phrases.js';
 
 /** How many holders a reason names before it says "and N more". */
 const HOLDERS_SHOWN = 3;
@@ -58,6 +42,26 @@ export function describeBlocker(blocker: NodeBlocker): string {
   }
 }
 
+/** How many nodes a reason describes before it says "and N more nodes are full". */
+export const BLOCKERS_SHOWN = 3;
+
+/**
+ * What keeps a busy task off its nodes, worked out when the reason is read rather than in the
+ * pass: the pass's final state is kept with the reason, and free resources only shrink during
+ * a pass, so the nodes that refused the task then still refuse it there.
+ */
+export function blockersOf(reason: Extract<WaitReason, { kind: 'busy' }>): { blockers: NodeBlocker[]; more: number } {
+  const blockers: NodeBlocker[] = [];
+  let more = 0;
+  const own = reason.reserved?.taskId ?? null;
+  for (const slot of reason.nodes) {
+    if (!slot.ready || (!neverFitsSlot(slot, reason.request) && fitsNow(slot, reason.request))) continue;
+    if (blockers.length < BLOCKERS_SHOWN) blockers.push(blockerOn(slot, reason.request, own));
+    else more += 1;
+  }
+  return { blockers, more };
+}
+
 /** The text a pending task shows (`task status`, `task list`, the dashboard). */
 export function describeWait(reason: WaitReason): string {
   switch (reason.kind) {
@@ -74,9 +78,9 @@ export function describeWait(reason: WaitReason): string {
     case 'max-parallel':
       return `batch ${reason.batchId} is at its --max-parallel ${reason.limit}`;
     case 'busy': {
-      const shown = reason.blockers.map(describeBlocker).join('; ');
-      const more =
-        reason.more > 0 ? `; and ${reason.more} more ${reason.more === 1 ? 'node is' : 'nodes are'} full` : '';
+      const { blockers, more: count } = blockersOf(reason);
+      const shown = blockers.map(describeBlocker).join('; ');
+      const more = count > 0 ? `; and ${count} more ${count === 1 ? 'node is' : 'nodes are'} full` : '';
       const reserved =
         reason.reserved === null ? '' : ` (${reason.reserved.node} is reserved for task ${reason.reserved.taskId})`;
       return `${shown}${more}${reserved}`;

@@ -1,5 +1,5 @@
 import type { NodeResources } from '@kawa/protocol';
-import { coresPhrase, formatCores, listPhrase, memoryPhrase } from './describe.js';
+import { coresPhrase, formatCores, listPhrase, memoryPhrase } from './phrases.js';
 import type { GpuHolder, NodeBlocker, ResourceRequest } from './model.js';
 import { CORE_EPSILON, withoutReservation, zoneOf, type NodeSlot, type ZoneSlot } from './pool.js';
 
@@ -38,14 +38,22 @@ export function neverFits(request: ResourceRequest, name: string, resources: Nod
   return null;
 }
 
-/** The cheap form of neverFits for the pass's hot loop: no text. */
+/** The cheap form of neverFits for the pass's hot loop: no text, no allocation. */
 export function neverFitsSlot(slot: NodeSlot, request: ResourceRequest): boolean {
-  if (request.cores > slot.cores + CORE_EPSILON) return true;
-  if (request.memoryBytes !== null && request.memoryBytes > slot.memoryTotal) return true;
+  const { cores, memoryBytes } = request;
+  if (cores > slot.cores + CORE_EPSILON) return true;
+  if (memoryBytes !== null && memoryBytes > slot.memoryTotal) return true;
   if (request.gpuCount > slot.gpuIds.length) return true;
-  if (request.numaAuto && (slot.zones.length === 0 || request.cores > slot.largestZone + CORE_EPSILON)) return true;
-  if (request.target === null) return false;
-  return neverFits(request, slot.name, slot.node.resources) !== null;
+  if (request.numaAuto && (slot.zones.length === 0 || cores > slot.largestZone + CORE_EPSILON)) return true;
+  const target = request.target;
+  if (target === null) return false;
+  if (target.numa !== null) {
+    const zone = zoneOf(slot, target.numa);
+    if (zone === undefined || cores > zone.cpus + CORE_EPSILON) return true;
+    if (memoryBytes !== null && zone.memoryTotal !== null && memoryBytes > zone.memoryTotal) return true;
+  }
+  for (const gpu of target.gpus) if (!slot.gpuIds.includes(gpu)) return true;
+  return false;
 }
 
 function zoneFits(zone: ZoneSlot, cores: number, memoryBytes: number | null): boolean {
@@ -104,12 +112,15 @@ function gpuHoldersOf(slot: NodeSlot, gpus: Iterable<number>): GpuHolder[] {
   return held;
 }
 
-/** What on this node keeps `request` out (the first thing that does), for its wait reason. */
-export function blockerOn(slot: NodeSlot, request: ResourceRequest): NodeBlocker {
+/**
+ * What on this node keeps `request` out (the first thing that does), for its wait reason.
+ * `own` is the task the node may be reserved for itself: its own reservation is no blocker.
+ */
+export function blockerOn(slot: NodeSlot, request: ResourceRequest, own: number | null = null): NodeBlocker {
   const never = neverFits(request, slot.name, slot.node.resources);
   if (never !== null) return { kind: 'never', node: slot.name, why: never };
   const reservation = slot.reservation;
-  if (reservation !== null && withoutReservation(slot, () => fitsNow(slot, request)))
+  if (reservation !== null && reservation.taskId !== own && withoutReservation(slot, () => fitsNow(slot, request)))
     return { kind: 'reserved', node: slot.name, forTask: reservation.taskId };
   // The numbers below are what placed tasks hold, so they make sense to a person reading them.
   return withoutReservation(slot, () => resourceBlocker(slot, request));

@@ -1,4 +1,5 @@
 import type { NodeResources, NodeStatus, PlacementPolicy, Target } from '@kawa/protocol';
+import type { NodeSlot } from './pool.js';
 
 /**
  * The data the pure scheduler (`schedule` in schedule.ts) works on. Nothing here touches the
@@ -101,7 +102,7 @@ export interface GpuHolder {
   reserved: boolean;
 }
 
-/** Why a pending task waits; formatted into text only when someone reads it (describe.ts). */
+/** Why a pending task waits; made into text only when someone reads it (describeWait). */
 export type WaitReason =
   | { kind: 'no-node'; drained: number }
   | { kind: 'unknown-node'; node: string }
@@ -111,9 +112,12 @@ export type WaitReason =
   | { kind: 'max-parallel'; batchId: number; limit: number }
   | {
       kind: 'busy';
-      /** The first few nodes that cannot take it, and how many more. */
-      blockers: NodeBlocker[];
-      more: number;
+      request: ResourceRequest;
+      /**
+       * Its target, or every ready node, as the pass left them; blockersOf (describe.ts) works
+       * out what keeps it off them only when the reason is read.
+       */
+      nodes: readonly NodeSlot[];
       /** The node held back for the first waiting task of this shape, if it has a reservation. */
       reserved: { node: string; taskId: number } | null;
     };

@@ -1,18 +1,7 @@
 import type { PlacementPolicy } from '@kawa/protocol';
-import { fitsNow, neverFitsSlot } from './fit.js';
+import { pickZone } from './fit.js';
 import type { ResourceRequest } from './model.js';
-import type { NodeSlot } from './pool.js';
-
-/** The outcome of looking for a node for a task without a target. */
-export interface Search {
-  node: NodeSlot | null;
-  /** Ready nodes that could not take it, in node order (the first few make its reason). */
-  refusedFirst: NodeSlot[];
-  refused: number;
-}
-
-/** How many refusing nodes a search remembers for the wait reason. */
-export const REFUSALS_KEPT = 3;
+import { CORE_EPSILON, type NodeSlot } from './pool.js';
 
 /**
  * best-fit: the node the task leaves the least free on, GPUs first (so a CPU task keeps off
@@ -22,7 +11,7 @@ function bestFitBetter(candidate: NodeSlot, best: NodeSlot, request: ResourceReq
   const gpus = candidate.gpuFree - best.gpuFree;
   if (gpus !== 0) return gpus < 0;
   const cores = candidate.coresFree - best.coresFree;
-  if (Math.abs(cores) > 1e-9) return cores < 0;
+  if (Math.abs(cores) > CORE_EPSILON) return cores < 0;
   return request.memoryBytes !== null && candidate.memoryFree < best.memoryFree;
 }
 
@@ -33,34 +22,46 @@ function leastLoadedBetter(candidate: NodeSlot, best: NodeSlot): boolean {
   return candidate.tasks < best.tasks;
 }
 
+/** Where round-robin starts in `ready`: the first node after the one it placed on last. */
+function roundRobinStart(ready: readonly NodeSlot[], after: number): number {
+  let low = 0;
+  let high = ready.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((ready[middle] as NodeSlot).index <= after) low = middle + 1;
+    else high = middle;
+  }
+  return low === ready.length ? 0 : low;
+}
+
 /**
- * Finds the node for `request` among `slots` under `policy`. Ties go to the earlier node in
- * `slots` (name order). Round-robin takes the first node that fits after `after`, wrapping.
+ * The node for a task without a target among the `ready` nodes, or null when none fits now.
+ * This is the pass's hot loop (it runs once per placement), so the checks are inlined: with no
+ * target there are no zone or GPU ids to look at, only amounts. Ties go to the earlier node
+ * (name order); round-robin takes the first node that fits after `after` (a slot index).
  */
 export function searchNodes(
-  slots: readonly NodeSlot[],
+  ready: readonly NodeSlot[],
   request: ResourceRequest,
   policy: PlacementPolicy,
   after: number,
-): Search {
-  const search: Search = { node: null, refusedFirst: [], refused: 0 };
-  const count = slots.length;
-  const start = policy === 'round-robin' ? after + 1 : 0;
+): NodeSlot | null {
+  const cores = request.cores;
+  const memoryBytes = request.memoryBytes;
+  const gpuCount = request.gpuCount;
+  const count = ready.length;
+  const start = policy === 'round-robin' ? roundRobinStart(ready, after) : 0;
+  let best: NodeSlot | null = null;
   for (let step = 0; step < count; step += 1) {
-    const slot = slots[(start + step) % count] as NodeSlot;
-    if (!slot.ready) continue;
-    if (neverFitsSlot(slot, request) || !fitsNow(slot, request)) {
-      search.refused += 1;
-      if (search.refusedFirst.length < REFUSALS_KEPT) search.refusedFirst.push(slot);
-      continue;
-    }
-    const best = search.node;
-    if (policy === 'round-robin') {
-      search.node = slot;
-      break;
-    }
+    let index = start + step;
+    if (index >= count) index -= count;
+    const slot = ready[index] as NodeSlot;
+    if (cores > 0 && cores > slot.coresFree + CORE_EPSILON) continue;
+    if ((memoryBytes !== null && memoryBytes > slot.memoryFree) || gpuCount > slot.gpuFree) continue;
+    if (request.numaAuto && pickZone(slot, request) === null) continue;
+    if (policy === 'round-robin') return slot;
     if (best === null || (policy === 'best-fit' ? bestFitBetter(slot, best, request) : leastLoadedBetter(slot, best)))
-      search.node = slot;
+      best = slot;
   }
-  return search;
+  return best;
 }

@@ -55,6 +55,10 @@ export interface NodeSlot {
 
 export interface Pool {
   slots: NodeSlot[];
+  /** The slots that may take placements, in node order. */
+  ready: NodeSlot[];
+  /** Ready slots without a reservation yet; none left makes reserving for untargeted tasks free. */
+  reservable: number;
   byName: Map<string, NodeSlot>;
   /** Batch id → how many of its tasks hold resources (for --max-parallel). */
   batchHolding: Map<number, number>;
@@ -123,7 +127,8 @@ export function buildPool(nodes: readonly SchedulerNode[], holdings: Iterable<Ho
     if (!slot) continue;
     take(slot, holding.taskId, holding.cores, holding.memoryBytes ?? 0, holding.numa, holding.gpus);
   }
-  return { slots, byName, batchHolding };
+  const ready = slots.filter((slot) => slot.ready);
+  return { slots, ready, reservable: ready.length, byName, batchHolding };
 }
 
 /** Counts a placed task against its node. */

@@ -50,9 +50,9 @@ export function reserveFor(pool: Pool, task: QueuedTask, previous: string | unde
   } else {
     const sticky = previous === undefined ? undefined : pool.byName.get(previous);
     if (canReserve(sticky, task)) chosen = sticky;
-    else {
+    else if (pool.reservable > 0) {
       let best: [number, number, number] | null = null;
-      for (const slot of pool.slots) {
+      for (const slot of pool.ready) {
         if (!canReserve(slot, task)) continue;
         const gap = shortfall(slot, task);
         if (best === null || closer(gap, best)) {
@@ -62,6 +62,8 @@ export function reserveFor(pool: Pool, task: QueuedTask, previous: string | unde
       }
     }
   }
-  if (chosen !== null) reserve(chosen, task.id, task, reservationZone(chosen, task));
+  if (chosen === null) return null;
+  reserve(chosen, task.id, task, reservationZone(chosen, task));
+  pool.reservable -= 1;
   return chosen;
 }

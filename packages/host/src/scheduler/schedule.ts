@@ -1,4 +1,5 @@
-import { blockerOn, fitsNow, neverFitsSlot, pickGpus, pickZone } from './fit.js';
+import { fitsNow, neverFitsSlot, pickGpus, pickZone } from './fit.js';
+import { Misses } from './misses.js';
 import type { Placement, QueuedTask, ScheduleInput, SchedulePolicy, ScheduleResult, WaitReason } from './model.js';
 import { searchNodes } from './policies.js';
 import { buildPool, take, type NodeSlot, type Pool } from './pool.js';
@@ -21,28 +22,23 @@ function findNode(
   task: QueuedTask,
   policy: SchedulePolicy,
   roundRobinAfter: number,
+  misses: Misses,
 ): { slot: NodeSlot } | { reason: WaitReason } {
   if (task.target !== null) {
     const reason = unready(pool, task.target.node);
     if (reason !== null) return { reason };
     const slot = pool.byName.get(task.target.node) as NodeSlot;
     if (!neverFitsSlot(slot, task) && fitsNow(slot, task)) return { slot };
-    return { reason: { kind: 'busy', blockers: [blockerOn(slot, task)], more: 0, reserved: null } };
+    return { reason: { kind: 'busy', request: task, nodes: [slot], reserved: null } };
   }
-  const search = searchNodes(pool.slots, task, policy.placement, roundRobinAfter);
-  if (search.node !== null) return { slot: search.node };
-  if (search.refused === 0) {
+  if (pool.ready.length === 0) {
     const drained = pool.slots.filter((slot) => slot.node.drained && slot.node.connected).length;
     return { reason: { kind: 'no-node', drained } };
   }
-  return {
-    reason: {
-      kind: 'busy',
-      blockers: search.refusedFirst.map((slot) => blockerOn(slot, task)),
-      more: search.refused - search.refusedFirst.length,
-      reserved: null,
-    },
-  };
+  const slot = misses.covered(task) ? null : searchNodes(pool.ready, task, policy.placement, roundRobinAfter);
+  if (slot !== null) return { slot };
+  misses.add(task);
+  return { reason: { kind: 'busy', request: task, nodes: pool.ready, reserved: null } };
 }
 
 function placeOn(pool: Pool, slot: NodeSlot, task: QueuedTask): Placement {
@@ -69,6 +65,7 @@ export function schedule(input: ScheduleInput, policy: SchedulePolicy): Schedule
   const placements: Placement[] = [];
   const waiting = new Map<string, WaitReason>();
   const reservations = new Map<number, string>();
+  const misses = new Misses();
   let roundRobinAfter = input.roundRobinAfter === null ? -1 : (pool.byName.get(input.roundRobinAfter)?.index ?? -1);
 
   for (const task of inQueueOrder(input.queue)) {
@@ -78,7 +75,7 @@ export function schedule(input: ScheduleInput, policy: SchedulePolicy): Schedule
       waiting.set(shape, { kind: 'max-parallel', batchId: task.batchId, limit: task.maxParallel });
       continue;
     }
-    const found = findNode(pool, task, policy, roundRobinAfter);
+    const found = findNode(pool, task, policy, roundRobinAfter, misses);
     if ('slot' in found) {
       placements.push(placeOn(pool, found.slot, task));
       if (task.target === null) roundRobinAfter = found.slot.index;
@@ -90,6 +87,9 @@ export function schedule(input: ScheduleInput, policy: SchedulePolicy): Schedule
       if (slot !== null) {
         reservations.set(task.id, slot.name);
         reason.reserved = { node: slot.name, taskId: task.id };
+        // A reserved task is as good as started for its batch's --max-parallel: otherwise the
+        // batch's smaller tasks would fill its quota behind it and the reservation be wasted.
+        pool.batchHolding.set(task.batchId, (pool.batchHolding.get(task.batchId) ?? 0) + 1);
       }
     }
     waiting.set(shape, reason);
