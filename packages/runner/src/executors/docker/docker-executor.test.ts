@@ -41,13 +41,21 @@ const logOf = (h: DockerHarness, id: number, stream: 'stdout' | 'stderr'): Promi
   readFile(join(h.sharedDir, 'logs', String(id), `${stream}.log`), 'utf8');
 
 const containerOf = (id: number) => testDocker.getContainer(`kawa-task-${id}`);
-const containerGone = async (id: number): Promise<boolean> =>
+const gone = (id: number): Promise<boolean> =>
   containerOf(id)
     .inspect()
     .then(
       () => false,
       (error: { statusCode?: number }) => error.statusCode === 404,
     );
+/** The container goes right after the final event (the report does not wait for the removal). */
+const containerGone = async (id: number): Promise<boolean> => {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    if (await gone(id)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+};
 
 describe.skipIf(!ready)('docker executor on the real engine', () => {
   let mountDir: string;

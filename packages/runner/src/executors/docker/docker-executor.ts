@@ -75,6 +75,10 @@ interface Opened {
   attachment: OutputAttachment | null;
 }
 
+/** How long an OOM kill may take to show in inspect after the exit: 20 × 25 ms. */
+const OOM_SETTLE_POLLS = 20;
+const OOM_SETTLE_MS = 25;
+
 export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
   const { engine, envSync, logger } = options;
   const clock = options.clock ?? systemClock;
@@ -231,7 +235,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       const exitCode = await engine.waitContainer(id);
       // Over: pause and resume now answer "finished", a kill "already ending".
       task.status = 'ending';
-      const state = await engine.inspectContainer(id);
+      const state = await settledExitState(task, id, exitCode);
       outcome = classifyExit({
         code: state?.exitCode ?? exitCode,
         signal: null,
@@ -254,8 +258,32 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     const drained = await Promise.race([attachment.ended.then(() => true), sleep(OUTPUT_DRAIN_MS).then(() => false)]);
     if (!drained)
       logger.warn(`task ${task.spec.id}: the engine kept its output stream open after the exit; closing it`);
-    await cleanUp(task, logs, attachment);
+    await closeOutput(logs, attachment);
+    // The outcome is known and the logs are complete: report first, then remove the container.
+    // Removal (an overlay unmount) takes 10–50 ms that no one needs to wait for; close() still
+    // waits for it, because this promise is in `exits` until it is done.
     finish(task, outcome);
+    await removeLeftovers(task);
+  }
+
+  /**
+   * The container's state after its exit. Docker learns of an OOM kill from a separate event
+   * that can land just after the exit: a limited task that died of SIGKILL it did not get from
+   * us is inspected again for a short while, so it is not misreported as failed (exit 137).
+   */
+  async function settledExitState(task: DockerTask, id: string, exitCode: number) {
+    let state = await engine.inspectContainer(id);
+    const maybeOom = exitCode === 137 && !task.killRequested && task.spec.memoryBytes !== null;
+    for (let poll = 0; maybeOom && state !== null && !state.oomKilled && poll < OOM_SETTLE_POLLS; poll += 1) {
+      await sleep(OOM_SETTLE_MS);
+      state = await engine.inspectContainer(id);
+    }
+    return state;
+  }
+
+  async function closeOutput(logs: TaskLogFiles | null, attachment: OutputAttachment | null): Promise<void> {
+    attachment?.detach();
+    await logs?.close();
   }
 
   /** Closes the logs and removes the container and an empty scratch dir; the logs stay. */
@@ -264,8 +292,11 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     logs: TaskLogFiles | null,
     attachment: OutputAttachment | null,
   ): Promise<void> {
-    attachment?.detach();
-    await logs?.close();
+    await closeOutput(logs, attachment);
+    await removeLeftovers(task);
+  }
+
+  async function removeLeftovers(task: DockerTask): Promise<void> {
     // By id only: the name may belong to another node's task (a create that failed on a
     // name conflict), and that one is not ours to remove.
     if (task.containerId !== null) {
