@@ -35,15 +35,12 @@ export function resources(cores = 4, overrides: Partial<NodeResources> & { zoneM
   };
 }
 
-export function node(name: string, nodeResources: NodeResources = resources(), state: Partial<SchedulerNode> = {}) {
-  return {
-    name,
-    resources: nodeResources,
-    status: 'online',
-    connected: true,
-    drained: false,
-    ...state,
-  } as SchedulerNode;
+export function node(
+  name: string,
+  nodeResources: NodeResources = resources(),
+  state: Partial<SchedulerNode> = {},
+): SchedulerNode {
+  return { name, resources: nodeResources, status: 'online', connected: true, drained: false, ...state };
 }
 
 /** A placed task holding `cores` (and maybe a zone, memory, GPUs) on `nodeName`. */
