@@ -2,10 +2,11 @@
 import process from 'node:process';
 import { runKawarun } from '@kawa/cli';
 
-// Ctrl-C (or a SIGTERM) stops the runs: kawarun sends them SIGTERM and exits 128+N once they
-// are gone. A second Ctrl-C is left to the default handler, so it ends kawarun at once.
+// Ctrl-C (or SIGTERM, or the terminal closing) stops the runs: each run's process group gets
+// SIGTERM, and kawarun exits 128+N once they are gone. The runs are not in kawarun's process
+// group, so this is how they learn of it. A second signal is left to the default handler.
 const stop = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort(signal));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop.abort(signal));
 
 // `kawarun … | head` closes the pipe early: stop quietly, as other Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { CliOutput } from '../io.js';
 import { createLineWriter } from './line-writer.js';
@@ -19,9 +19,43 @@ export type SpawnProcess = (
   options: { cwd: string; env: Readonly<Record<string, string | undefined>> },
 ) => RunProcess;
 
-/** Runs a command with no stdin (runs in parallel cannot share one) and piped output. */
+/** A child in a process group of its own: `kill` signals the whole group. */
+class ProcessGroup implements RunProcess {
+  constructor(private readonly child: ChildProcess) {}
+  get stdout(): Readable | null {
+    return this.child.stdout;
+  }
+  get stderr(): Readable | null {
+    return this.child.stderr;
+  }
+  kill(signal: NodeJS.Signals): boolean {
+    try {
+      if (this.child.pid !== undefined) {
+        process.kill(-this.child.pid, signal);
+        return true;
+      }
+    } catch {
+      // The group is gone (ESRCH): the process, if it still exists, is signalled alone.
+    }
+    return this.child.kill(signal);
+  }
+  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  once(event: 'error', listener: (error: Error) => void): this;
+  once(event: 'close' | 'error', listener: (...args: never[]) => void): this {
+    this.child.once(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+}
+
+/**
+ * Runs a command in a process group of its own, with no stdin (runs in parallel cannot share
+ * one) and piped output. Stopping it signals the whole group: a shell's or a script's own
+ * children would otherwise outlive it and hold the run's output open.
+ */
 export const spawnProcess: SpawnProcess = (file, args, options) =>
-  spawn(file, [...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  new ProcessGroup(
+    spawn(file, [...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+  );
 
 export type Outcome =
   | { kind: 'exited'; code: number }

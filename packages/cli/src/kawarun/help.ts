@@ -37,14 +37,14 @@ Output:
   that fails says so on stderr when it ends, and the last line on stderr sums up:
   "4 runs: 3 ok, 1 failed (run 2: exit 3)".
   Each run has KAWARUN_RUN (1-based) and KAWARUN_RUNS in its environment, and PYTHONUNBUFFERED=1
-  unless you set it. Runs get no stdin.
+  unless you set it. Runs get no stdin, and each runs in a process group of its own.
 
 Exit status:
   0     every run succeeded
   1     a run failed: a non-zero exit, killed by a signal, or it could not start
   2     usage error: a bad option, span or TARGET; nothing ran
-  130   interrupted (Ctrl-C): the runs get SIGTERM, SIGKILL 5 s later, no new run starts;
-        143 when kawarun itself gets SIGTERM
+  130   interrupted (Ctrl-C): each run's process group gets SIGTERM (SIGKILL 5 s later) and no
+        new run starts; 143 when kawarun gets SIGTERM, 129 on SIGHUP
 
 Examples:
   kawarun --parallel python demo.py "span:{1..2}" fixed "span:[a,b]"     # 4 runs, one per CPU

@@ -305,10 +305,12 @@ describe('kawarun, real processes', () => {
     );
   });
 
-  it('stops real runs on interrupt within the grace time', async () => {
+  it("stops real runs on interrupt, their own children too (regression: a shell's sleep held the output open)", async () => {
     const stop = new AbortController();
     const started = Date.now();
-    const done = real(['--parallel', '2', 'sleep', 'span:[30,31]'], { signal: stop.signal });
+    const done = real(['--parallel', '2', 'sh', '-c', 'sleep "$0"; echo late', 'span:[30,31]'], {
+      signal: stop.signal,
+    });
     await sleep(300);
     stop.abort('SIGINT');
     const run = await done;
