@@ -15,6 +15,7 @@ declare -A needed=(
   [busybox]=busybox-static   # the root fs of the command-task test image
   [tmux]=tmux                # drives the interactive shell e2e like a user's terminal
   [chromium]=chromium        # the dashboard e2e drives the real browser
+  [python]=python-is-python3 # kawarun runs Python targets with the python on PATH
 )
 
 missing=()
