@@ -4,6 +4,7 @@ import {
   ListTasksResponseSchema,
   NodeSchema,
   SubmitTaskResponseSchema,
+  TaskEventsResponseSchema,
   TaskSchema,
   buildPath,
   routes,
@@ -13,6 +14,7 @@ import {
   type SubmitTaskInput,
   type SubmitTaskResponse,
   type Task,
+  type TaskEvent,
 } from '@kawa/protocol';
 import type { TestHost } from './test-host.js';
 
@@ -115,4 +117,24 @@ export async function createHostContainer(host: TestHost, name: string, image: s
   if (response.statusCode !== 201)
     throw new Error(`container create answered ${response.statusCode}: ${response.body}`);
   return HostContainerSchema.parse(response.json());
+}
+
+/** POSTs a route that takes no body (drain, undrain, batch kill) and returns status and JSON. */
+export async function post(
+  host: TestHost,
+  path: string,
+  headers: Record<string, string> = host.admin,
+): Promise<{ status: number; body: unknown }> {
+  const response = await host.app.inject({ method: 'POST', url: path, headers });
+  return { status: response.statusCode, body: response.json() };
+}
+
+export async function taskEvents(host: TestHost, id: number): Promise<TaskEvent[]> {
+  const response = await host.app.inject({
+    method: 'GET',
+    url: buildPath(routes.taskEvents.path, { id }),
+    headers: host.admin,
+  });
+  if (response.statusCode !== 200) throw new Error(`task events answered ${response.statusCode}: ${response.body}`);
+  return TaskEventsResponseSchema.parse(response.json()).events;
 }
