@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Task } from '@kawa/protocol';
-import { eventually, startCluster, type Cluster } from './support/cluster.js';
+import { startCluster, type Cluster } from './support/cluster.js';
+import { waitForOnlineNodes } from './support/nodes.js';
 import { getTask, submit, waitForStatus } from './support/tasks.js';
 
 let cluster: Cluster;
@@ -14,14 +15,7 @@ beforeAll(async () => {
   other = `drain-b-${suffix}`;
   cluster = await startCluster({ runnerName: drained });
   cluster.addRunner(other);
-  await eventually(
-    async () => {
-      const { body } = await cluster.api<{ nodes: Node[] }>('GET', '/api/v1/nodes');
-      return body.nodes.filter((node) => node.status === 'online').length === 2;
-    },
-    30_000,
-    'two online nodes',
-  );
+  await waitForOnlineNodes(cluster, 2);
 });
 afterAll(async () => {
   await cluster?.stop();
