@@ -65,3 +65,54 @@ export function searchNodes(
   }
   return best;
 }
+
+/** Whether `slot` can take `request` now; the same checks as the search loop. */
+function fitsUntargeted(slot: NodeSlot, request: ResourceRequest): boolean {
+  if (request.cores > 0 && request.cores > slot.coresFree + CORE_EPSILON) return false;
+  if ((request.memoryBytes !== null && request.memoryBytes > slot.memoryFree) || request.gpuCount > slot.gpuFree)
+    return false;
+  return !request.numaAuto || pickZone(slot, request) !== null;
+}
+
+/**
+ * The nodes for a run of tasks of one shape with no target, next to each other in the queue (a
+ * sweep, a batch): sorted by the policy once, then kept sorted as each placement changes one
+ * node. Between two tasks of a run only that node changes, so a run of N tasks costs one scan
+ * and a sort instead of N scans. Not for round-robin, whose scan stops at the first fit.
+ */
+export class RunCandidates {
+  private readonly order: (a: NodeSlot, b: NodeSlot) => number;
+  private readonly slots: NodeSlot[];
+
+  constructor(
+    ready: readonly NodeSlot[],
+    private readonly request: ResourceRequest,
+    policy: Exclude<PlacementPolicy, 'round-robin'>,
+  ) {
+    const better =
+      policy === 'best-fit'
+        ? (a: NodeSlot, b: NodeSlot) => bestFitBetter(a, b, request)
+        : (a: NodeSlot, b: NodeSlot) => leastLoadedBetter(a, b);
+    this.order = (a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : a.index - b.index);
+    this.slots = ready.filter((slot) => fitsUntargeted(slot, request)).sort(this.order);
+  }
+
+  /** The node the next task of the run goes to, or null when none fits. */
+  first(): NodeSlot | null {
+    return this.slots[0] ?? null;
+  }
+
+  /** After a placement on the first node: drop it if it is full for the run, else re-sort it in. */
+  placedOnFirst(): void {
+    const slot = this.slots.shift();
+    if (slot === undefined || !fitsUntargeted(slot, this.request)) return;
+    let low = 0;
+    let high = this.slots.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.order(this.slots[middle] as NodeSlot, slot) < 0) low = middle + 1;
+      else high = middle;
+    }
+    this.slots.splice(low, 0, slot);
+  }
+}

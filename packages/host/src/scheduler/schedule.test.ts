@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, held, node, pass, queued, resources } from '../testing/scheduler-input.js';
 import type { Holding, QueuedTask, SchedulerNode } from './model.js';
-import { schedule } from './schedule.js';
+import { holdingAfter, schedule } from './schedule.js';
 
 describe('schedule: queue order', () => {
   it('places higher priorities first, then by submit order (id)', () => {
@@ -311,18 +311,9 @@ describe('schedule: invariants over random clusters', () => {
       defaultPolicy,
     );
     const byId = new Map(queue.map((task) => [task.id, task]));
-    const holdings: Holding[] = first.placements.map((placement) => {
-      const task = byId.get(placement.taskId) as QueuedTask;
-      return {
-        taskId: task.id,
-        batchId: task.batchId,
-        node: placement.node,
-        cores: task.cores,
-        memoryBytes: task.memoryBytes,
-        numa: placement.numa,
-        gpus: placement.gpus,
-      };
-    });
+    const holdings = first.placements.map((placement) =>
+      holdingAfter(byId.get(placement.taskId) as QueuedTask, placement),
+    );
     expect(holdings.length).toBeGreaterThan(0);
     for (const each of nodes) {
       const mine = holdings.filter((holding) => holding.node === each.name);
@@ -359,4 +350,31 @@ describe('schedule: invariants over random clusters', () => {
     );
     expect(second.placements).toEqual([]);
   });
+});
+
+describe('schedule: runs of one shape', () => {
+  it.each(['best-fit', 'least-loaded'] as const)(
+    '%s places a run of same-shape tasks as it would one task per pass',
+    (placement) => {
+      const { nodes } = randomCluster(7);
+      const queue = Array.from({ length: 40 }, (_, index) =>
+        queued(index + 1, { cores: 1.5, memoryBytes: 5e8, numaAuto: index < 20 }),
+      );
+      const together = schedule(
+        { nodes, holdings: [], queue, reservations: new Map(), roundRobinAfter: null, now: 0 },
+        { ...defaultPolicy, placement },
+      ).placements;
+      const holdings: Holding[] = [];
+      const oneByOne = queue.flatMap((task) => {
+        const [placed] = schedule(
+          { nodes, holdings, queue: [task], reservations: new Map(), roundRobinAfter: null, now: 0 },
+          { ...defaultPolicy, placement },
+        ).placements;
+        if (placed) holdings.push(holdingAfter(task, placed));
+        return placed ? [placed] : [];
+      });
+      expect(together.length).toBeGreaterThan(10);
+      expect(together).toEqual(oneByOne);
+    },
+  );
 });

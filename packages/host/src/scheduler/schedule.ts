@@ -1,7 +1,15 @@
 import { fitsNow, neverFitsSlot, pickGpus, pickZone } from './fit.js';
 import { Misses } from './misses.js';
-import type { Placement, QueuedTask, ScheduleInput, SchedulePolicy, ScheduleResult, WaitReason } from './model.js';
-import { searchNodes } from './policies.js';
+import type {
+  Holding,
+  Placement,
+  QueuedTask,
+  ScheduleInput,
+  SchedulePolicy,
+  ScheduleResult,
+  WaitReason,
+} from './model.js';
+import { RunCandidates, searchNodes } from './policies.js';
 import { buildPool, take, type NodeSlot, type Pool } from './pool.js';
 import { reserveFor } from './reservation.js';
 import { inQueueOrder, shapeKey } from './shape.js';
@@ -16,11 +24,44 @@ function unready(pool: Pool, node: string): WaitReason | null {
   return null;
 }
 
+/**
+ * Finds nodes for tasks without a target. A run of tasks of one shape next to each other in the
+ * queue shares one sorted candidate list (RunCandidates), valid while nothing else changes the
+ * nodes: any other placement or a reservation ends the run.
+ */
+class UntargetedSearch {
+  private run: { shape: string; candidates: RunCandidates } | null = null;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly policy: SchedulePolicy,
+  ) {}
+
+  find(task: QueuedTask, shape: string, nextShape: string | undefined, roundRobinAfter: number): NodeSlot | null {
+    const placement = this.policy.placement;
+    if (this.run?.shape !== shape) {
+      this.run = null;
+      if (placement === 'round-robin' || nextShape !== shape)
+        return searchNodes(this.pool.ready, task, placement, roundRobinAfter);
+      this.run = { shape, candidates: new RunCandidates(this.pool.ready, task, placement) };
+    }
+    return this.run.candidates.first();
+  }
+
+  /** Call after every change to the nodes: a placement (`shape` is the placed task's) or a reservation. */
+  changed(shape: string | null): void {
+    if (this.run !== null && this.run.shape === shape) this.run.candidates.placedOnFirst();
+    else this.run = null;
+  }
+}
+
 /** The node a task goes to now, or why it waits. */
 function findNode(
   pool: Pool,
   task: QueuedTask,
-  policy: SchedulePolicy,
+  shape: string,
+  nextShape: string | undefined,
+  search: UntargetedSearch,
   roundRobinAfter: number,
   misses: Misses,
 ): { slot: NodeSlot } | { reason: WaitReason } {
@@ -35,10 +76,23 @@ function findNode(
     const drained = pool.slots.filter((slot) => slot.node.drained && slot.node.connected).length;
     return { reason: { kind: 'no-node', drained } };
   }
-  const slot = misses.covered(task) ? null : searchNodes(pool.ready, task, policy.placement, roundRobinAfter);
+  const slot = misses.covered(task) ? null : search.find(task, shape, nextShape, roundRobinAfter);
   if (slot !== null) return { slot };
   misses.add(task);
   return { reason: { kind: 'busy', request: task, nodes: pool.ready, reserved: null } };
+}
+
+/** What a queued task holds once placed: the next pass's view of it (benchmarks and tests apply passes). */
+export function holdingAfter(task: QueuedTask, placement: Placement): Holding {
+  return {
+    taskId: task.id,
+    batchId: task.batchId,
+    node: placement.node,
+    cores: task.cores,
+    memoryBytes: task.memoryBytes,
+    numa: placement.numa,
+    gpus: placement.gpus,
+  };
 }
 
 function placeOn(pool: Pool, slot: NodeSlot, task: QueuedTask): Placement {
@@ -68,16 +122,22 @@ export function schedule(input: ScheduleInput, policy: SchedulePolicy): Schedule
   const misses = new Misses();
   let roundRobinAfter = input.roundRobinAfter === null ? -1 : (pool.byName.get(input.roundRobinAfter)?.index ?? -1);
 
-  for (const task of inQueueOrder(input.queue)) {
+  const search = new UntargetedSearch(pool, policy);
+  const queue = inQueueOrder(input.queue);
+  for (let index = 0; index < queue.length; index += 1) {
+    const task = queue[index] as QueuedTask;
     const shape = task.shape ?? shapeKey(task);
     if (waiting.has(shape)) continue;
     if (task.maxParallel !== null && (pool.batchHolding.get(task.batchId) ?? 0) >= task.maxParallel) {
       waiting.set(shape, { kind: 'max-parallel', batchId: task.batchId, limit: task.maxParallel });
       continue;
     }
-    const found = findNode(pool, task, policy, roundRobinAfter, misses);
+    const next = queue[index + 1];
+    const nextShape = next === undefined ? undefined : (next.shape ?? shapeKey(next));
+    const found = findNode(pool, task, shape, nextShape, search, roundRobinAfter, misses);
     if ('slot' in found) {
       placements.push(placeOn(pool, found.slot, task));
+      search.changed(shape);
       if (task.target === null) roundRobinAfter = found.slot.index;
       continue;
     }
@@ -85,6 +145,7 @@ export function schedule(input: ScheduleInput, policy: SchedulePolicy): Schedule
     if (reason.kind === 'busy' && input.now - task.queuedAt >= policy.reserveAfterMs) {
       const slot = reserveFor(pool, task, input.reservations.get(task.id));
       if (slot !== null) {
+        search.changed(null);
         reservations.set(task.id, slot.name);
         reason.reserved = { node: slot.name, taskId: task.id };
         // A reserved task is as good as started for its batch's --max-parallel: otherwise the
