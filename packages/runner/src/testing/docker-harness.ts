@@ -101,10 +101,10 @@ export function gatedEngine(engine: DockerEngine = createDockerEngine(DOCKER_SOC
   const wrapped: GatedEngine = {
     ...engine,
     loads: 0,
-    async loadImage(tarball) {
+    async loadImage(tarball, size) {
       wrapped.loads += 1;
       await gate;
-      return engine.loadImage(tarball);
+      return engine.loadImage(tarball, size);
     },
     hold() {
       let release = (): void => {};

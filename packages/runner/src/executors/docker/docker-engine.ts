@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { KawaError } from '@kawa/protocol';
 import { engineError, engineStatus } from './engine-error.js';
 import { loadedImages, messageError, readEngineMessages, type EngineMessage } from './engine-messages.js';
+import { postImageLoad } from './load-request.js';
 
 export type ContainerCreateOptions = Docker.ContainerCreateOptions;
 
@@ -35,8 +36,8 @@ export interface DockerEngine {
   imageId(ref: string): Promise<string | null>;
   /** Points `repo:tag` at `image`. */
   tagImage(image: string, repo: string, tag: string): Promise<void>;
-  /** `docker load` from a tar stream; resolves with the names and ids it loaded. */
-  loadImage(tarball: NodeJS.ReadableStream): Promise<string[]>;
+  /** `docker load` from a tar stream of `size` bytes; resolves with the names and ids it loaded. */
+  loadImage(tarball: Readable, size: number): Promise<string[]>;
   /** `docker pull`; every progress line goes to `onMessage`. */
   pullImage(ref: string, onMessage: (message: EngineMessage) => void): Promise<void>;
   /** Resolves with the new container's id. */
@@ -105,12 +106,12 @@ export function createDockerEngine(socketPath: string): DockerEngine {
           .then(() => undefined),
       ),
 
-    loadImage: (tarball) =>
+    loadImage: (tarball, size) =>
       call(
         'docker load',
         async () => {
           const messages: EngineMessage[] = [];
-          const answer = await docker.loadImage(tarball, { quiet: true });
+          const answer = await postImageLoad(socketPath, tarball, size);
           await readEngineMessages(answer, (message) => messages.push(message));
           const failure = messages.map(messageError).find((text) => text !== null);
           // The engine answered 200 and reported the failure inside the stream.
