@@ -171,6 +171,7 @@ export function createServices(options: ServiceOptions): HostServices {
     stop: async () => {
       shutdown.abort();
       liveness.stop();
+      scheduler.stop();
       await envs.idle();
     },
   };

@@ -9,6 +9,13 @@ import type { Placement, SchedulePolicy, WaitReason } from './model.js';
 import { PendingQueue, toQueued } from './queue.js';
 import { schedule } from './schedule.js';
 
+/**
+ * A pass slower than this (a queue of many thousands) is followed by a pause as long as it took
+ * before the next one, so the scheduler never takes more than half the host's time; faster
+ * passes (every ordinary queue) run at once.
+ */
+export const SLOW_PASS_MS = 5;
+
 /** Delivers a placed task to its node; false when the node's link is gone. */
 export type TaskStarter = (node: string, task: Task) => boolean;
 
@@ -36,6 +43,10 @@ export class Scheduler {
   private roundRobinAfter: string | null = null;
   private passing = false;
   private passAgain = false;
+  private lastPassEnd = 0;
+  private lastPassMs = 0;
+  private deferred: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -80,15 +91,38 @@ export class Scheduler {
       this.passAgain = true;
       return;
     }
+    if (this.deferred !== null || this.stopped) return;
+    const wait = this.lastPassMs >= SLOW_PASS_MS ? this.lastPassEnd + this.lastPassMs - this.deps.clock.now() : 0;
+    if (wait <= 0) return this.runPasses();
+    // One pass after the pause serves every request made during it.
+    this.deferred = setTimeout(() => {
+      this.deferred = null;
+      if (!this.stopped) this.runPasses();
+    }, wait);
+    this.deferred.unref();
+  }
+
+  private runPasses(): void {
+    const { clock } = this.deps;
     this.passing = true;
     try {
       do {
         this.passAgain = false;
+        const started = clock.now();
         this.pass();
+        this.lastPassEnd = clock.now();
+        this.lastPassMs = this.lastPassEnd - started;
       } while (this.passAgain);
     } finally {
       this.passing = false;
     }
+  }
+
+  /** No more passes (the host is shutting down, its store about to close). */
+  stop(): void {
+    this.stopped = true;
+    if (this.deferred !== null) clearTimeout(this.deferred);
+    this.deferred = null;
   }
 
   private pass(): void {
