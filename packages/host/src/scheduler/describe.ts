@@ -15,7 +15,7 @@ function holdersPhrase(held: readonly GpuHolder[]): string {
 }
 
 /** One node's part of a wait reason. */
-export function describeBlocker(blocker: NodeBlocker): string {
+function describeBlocker(blocker: NodeBlocker): string {
   switch (blocker.kind) {
     case 'never':
       return blocker.why;
@@ -43,14 +43,14 @@ export function describeBlocker(blocker: NodeBlocker): string {
 }
 
 /** How many nodes a reason describes before it says "and N more nodes are full". */
-export const BLOCKERS_SHOWN = 3;
+const BLOCKERS_SHOWN = 3;
 
 /**
  * What keeps a busy task off its nodes, worked out when the reason is read rather than in the
  * pass: the pass's final state is kept with the reason, and free resources only shrink during
  * a pass, so the nodes that refused the task then still refuse it there.
  */
-export function blockersOf(reason: Extract<WaitReason, { kind: 'busy' }>): { blockers: NodeBlocker[]; more: number } {
+function blockersOf(reason: Extract<WaitReason, { kind: 'busy' }>): { blockers: NodeBlocker[]; more: number } {
   const blockers: NodeBlocker[] = [];
   let more = 0;
   const own = reason.reserved?.taskId ?? null;

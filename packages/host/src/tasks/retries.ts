@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { TaskRepo } from '../store/task-repo.js';
 
 /** Whether a task that just reached `task.status` gets another attempt. */
-export function wantsRetry(task: Task): boolean {
+function wantsRetry(task: Task): boolean {
   if (task.attempt > task.retry) return false;
   return task.status === 'lost' || (task.status === 'failed' && task.retryOnFail);
 }
