@@ -32,30 +32,54 @@ export async function envSync({ envMegabytes, rounds, deadline }) {
 
     const kawaMs = [];
     const rawMs = [];
-    for (let round = 0; round < rounds && Date.now() < deadline; round += 1) {
+    const loadMs = [];
+    // Each load writes the whole image to disk; `sync` before every measurement so neither side
+    // pays for the other's writeback, and the order alternates between rounds.
+    // A user without Kawa loads the tarball and then runs the task: Kawa's figure includes the
+    // task's container start, so the anchor includes one `docker run` too.
+    const measureRaw = async () => {
       await timed('docker', ['rmi', '-f', TAG]);
-      rawMs.push(await timed('docker', ['load', '-q', '-i', tarball]));
+      await timed('sync', []);
+      const load = await timed('docker', ['load', '-q', '-i', tarball]);
+      const run = await timed('docker', ['run', '--rm', '--network', 'none', TAG, 'true']);
+      rawMs.push(load + run);
+      loadMs.push(load);
+    };
+    const measureKawa = async () => {
       await timed('docker', ['rmi', '-f', TAG]);
+      await timed('sync', []);
       const sentAt = Date.now();
       const { taskIds } = await kawa.api('POST', '/tasks', { command: ['true'], container: ENV });
-      const task = await kawa.api('GET', `/tasks/${taskIds[0]}/wait?timeoutMs=600000`);
+      const task = await kawa.api('GET', `/tasks/${taskIds[0]}/wait?timeoutMs=300000`);
       if (task.status !== 'completed') throw new Error(`task ${task.id} ended ${task.status}: ${task.reason}`);
       kawaMs.push(task.startedAt - sentAt);
+    };
+    for (let round = 0; round < rounds && Date.now() < deadline; round += 1) {
+      if (round % 2 === 0) {
+        await measureRaw();
+        await measureKawa();
+      } else {
+        await measureKawa();
+        await measureRaw();
+      }
     }
     const kawaMedian = median(kawaMs);
     const rawMedian = median(rawMs);
+    const loadMedian = median(loadMs);
     const markdown = [
       `Env distribution: a ${fmt(bytes / 1e9, 2)} GB env tarball (${packed.tarball.version}.tar), ${kawaMs.length} rounds`,
       '',
-      '| measure | Kawa | raw `docker load` | ratio | target |',
+      '| measure | Kawa | raw | ratio | target |',
       '|---|---|---|---|---|',
-      `| cold sync, median (s) | ${fmt(kawaMedian / 1000, 2)} | ${fmt(rawMedian / 1000, 2)} | ${fmt(kawaMedian / rawMedian, 2)}× | ≤ 1.1× |`,
+      `| cold node to a running task, median (s) | ${fmt(kawaMedian / 1000, 2)} | ${fmt(rawMedian / 1000, 2)} (\`docker load\` + \`docker run --rm\`) | ${fmt(kawaMedian / rawMedian, 2)}× | ≤ 1.1× |`,
+      `| the same against the load alone (s) | ${fmt(kawaMedian / 1000, 2)} | ${fmt(loadMedian / 1000, 2)} (\`docker load\`) | ${fmt(kawaMedian / loadMedian, 2)}× | |`,
       '',
-      'Kawa is submit→start of a `true` task on a node without the image: the runner finds the newest tarball and loads it (single-flight) before the task runs. ' +
-        'Raw is `docker load -i` of the same file. The image is removed before each measurement. All rounds: ' +
-        `Kawa ${kawaMs.map((ms) => fmt(ms / 1000, 2)).join(', ')} s; raw ${rawMs.map((ms) => fmt(ms / 1000, 2)).join(', ')} s.`,
+      'Kawa is submit→start of a `true` task on a node without the image: the runner finds the newest tarball, loads it (single-flight) and starts the task. ' +
+        'Raw is `docker load -i` of the same file followed by `docker run --rm` of the loaded image. ' +
+        'The image is removed and the disk synced before each measurement, and the order alternates. All rounds: ' +
+        `Kawa ${kawaMs.map((ms) => fmt(ms / 1000, 2)).join(', ')} s; raw load + run ${rawMs.map((ms) => fmt(ms / 1000, 2)).join(', ')} s; load alone ${loadMs.map((ms) => fmt(ms / 1000, 2)).join(', ')} s.`,
     ];
-    return { name: 'env-sync', json: { bytes, kawaMs, rawMs }, markdown };
+    return { name: 'env-sync', json: { bytes, kawaMs, rawMs, loadMs }, markdown };
   } finally {
     await kawa.api('DELETE', `/docker/tarballs/${ENV}`).catch(() => undefined);
     await timed('docker', ['rmi', '-f', TAG]).catch(() => undefined);
