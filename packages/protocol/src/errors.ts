@@ -38,6 +38,11 @@ export const errorCodes = {
     status: 400,
     description: 'A span: argument is malformed, or the sweep expands to more than 10,000 tasks.',
   },
+  KAWA_ERR_BAD_PUBLIC_KEY: {
+    status: 400,
+    description: 'The VPS key is not one OpenSSH public key line of an accepted type.',
+  },
+  KAWA_ERR_NOT_A_VPS: { status: 400, description: 'The task is a command task; SSH and VPS actions need a VPS.' },
   KAWA_ERR_UNAUTHORIZED: {
     status: 401,
     description: 'The request carries no token, or a token the host does not know.',
@@ -97,6 +102,10 @@ export const errorCodes = {
   KAWA_ERR_NUMA_UNAVAILABLE: {
     status: 422,
     description: 'The task names a NUMA zone the node does not have, or numactl is missing.',
+  },
+  KAWA_ERR_VPS_NO_SSHD: {
+    status: 422,
+    description: 'The VPS image has no OpenSSH server (/usr/sbin/sshd); use an image with openssh-server installed.',
   },
   KAWA_ERR_ENV_SYNC_FAILED: {
     status: 422,

@@ -4,6 +4,7 @@ export * from './targets.js';
 export * from './task.js';
 export * from './envs.js';
 export * from './sweep.js';
+export * from './vps.js';
 export * from './node.js';
 export * from './logs.js';
 export * from './runner-link.js';

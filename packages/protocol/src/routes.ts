@@ -11,6 +11,7 @@ import {
   TerminalQuerySchema,
 } from './envs.js';
 import { LogsQuerySchema } from './logs.js';
+import { CreateVpsRequestSchema } from './vps.js';
 import { NodeListResponseSchema, NodeNameParamsSchema, NodeSchema } from './node.js';
 import {
   ListTasksQuerySchema,
@@ -176,6 +177,40 @@ export const routes = {
     response: z.object({ batchId: z.number().int(), killed: z.array(z.number().int()) }),
     summary: 'Kill every task of a batch that is not final yet.',
   },
+  createVps: {
+    method: 'POST',
+    path: `${API_PREFIX}/vps`,
+    auth: 'user',
+    body: CreateVpsRequestSchema,
+    response: TaskSchema,
+    successStatus: 201,
+    summary: 'Create a VPS: a persistent container with sshd and your key, placed like a task.',
+  },
+  listVps: {
+    method: 'GET',
+    path: `${API_PREFIX}/vps`,
+    auth: 'user',
+    response: z.object({ vps: z.array(TaskSchema) }),
+    summary: 'VPS tasks that are not final (running, paused, stopped, or on their way), newest first.',
+  },
+  stopVps: {
+    method: 'POST',
+    path: `${API_PREFIX}/vps/:id/stop`,
+    auth: 'user',
+    params: TaskIdParamsSchema,
+    body: EmptyObject.optional(),
+    response: TaskSchema,
+    summary: 'Stop a VPS: its container goes, it holds nothing, and it can be restarted.',
+  },
+  restartVps: {
+    method: 'POST',
+    path: `${API_PREFIX}/vps/:id/restart`,
+    auth: 'user',
+    params: TaskIdParamsSchema,
+    body: EmptyObject.optional(),
+    response: TaskSchema,
+    summary: 'Recreate a VPS container from the same env and key (running or stopped).',
+  },
   listHostContainers: {
     method: 'GET',
     path: `${API_PREFIX}/docker/containers`,
@@ -247,6 +282,20 @@ export const routes = {
 
 /** WebSocket routes: not part of the JSON route table, but authenticated the same way. */
 export const wsRoutes = {
+  vpsSsh: {
+    path: `${API_PREFIX}/vps/:id/ssh`,
+    auth: 'user',
+    params: TaskIdParamsSchema,
+    query: z.strictObject({}),
+    summary: 'Raw bytes to and from the VPS sshd (binary frames both ways); what kawa ssh --stdio speaks.',
+  },
+  taskTerminal: {
+    path: `${API_PREFIX}/tasks/:id/terminal`,
+    auth: 'user',
+    params: TaskIdParamsSchema,
+    query: TerminalQuerySchema,
+    summary: 'An interactive TTY (docker exec) in a running task or VPS; same frames as host-container shells.',
+  },
   hostContainerShell: {
     path: `${API_PREFIX}/docker/containers/:name/shell`,
     auth: 'user',

@@ -26,6 +26,9 @@ export const linkCloseCodes = {
 /** What a runner needs to start one task. */
 export const TaskSpecSchema = z.object({
   id: z.number().int().positive(),
+  kind: z.enum(['command', 'vps']),
+  /** VPS: the public key for /root/.ssh/authorized_keys. */
+  publicKey: z.string().max(17_000).nullable(),
   batchId: z.number().int().positive(),
   command: z.array(z.string()).min(1),
   env: z.record(z.string(), z.string()),
@@ -47,6 +50,7 @@ export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 
 /** States a runner may report; `pending`, `assigned` and `lost` belong to the host. */
 export const RunnerReportedStatusSchema = TaskStatusSchema.extract([
+  'stopped',
   'syncing',
   'running',
   'paused',
@@ -121,7 +125,8 @@ export const TaskStartFrameSchema = z.object({
   task: TaskSpecSchema,
 });
 
-export const TaskActionSchema = z.enum(['kill', 'pause', 'resume']);
+/** `stop`: a VPS's container stops and goes (status stopped); the task can be restarted later. */
+export const TaskActionSchema = z.enum(['kill', 'pause', 'resume', 'stop']);
 export type TaskAction = z.infer<typeof TaskActionSchema>;
 
 export const TaskControlFrameSchema = z.object({
@@ -131,9 +136,27 @@ export const TaskControlFrameSchema = z.object({
   action: TaskActionSchema,
 });
 
+/**
+ * Asks the runner to open a reverse stream (see vps.ts): it dials back RUNNER_STREAM_PATH with
+ * `streamId` and answers `command-result` for `requestId` (ok once dialled, or a coded error).
+ */
+export const StreamOpenFrameSchema = z.object({
+  type: z.literal('stream-open'),
+  requestId: z.number().int().positive(),
+  streamId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  taskId: z.number().int().positive(),
+  kind: z.enum(['ssh', 'terminal']),
+  /** Terminal only: initial size and command (default: bash, else sh). */
+  cols: z.number().int().min(1).max(1000).default(80),
+  rows: z.number().int().min(1).max(1000).default(24),
+  command: z.array(z.string().max(4096)).min(1).max(256).nullable().default(null),
+});
+export type StreamOpenFrame = z.infer<typeof StreamOpenFrameSchema>;
+
 export const HostFrameSchema = z.discriminatedUnion('type', [
   WelcomeFrameSchema,
   TaskStartFrameSchema,
   TaskControlFrameSchema,
+  StreamOpenFrameSchema,
 ]);
 export type HostFrame = z.infer<typeof HostFrameSchema>;

@@ -16,11 +16,14 @@ export const taskStatuses = [
   'oom',
   'killed',
   'lost',
+  'stopped',
 ] as const;
 export const TaskStatusSchema = z.enum(taskStatuses);
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
 export const finalStatuses: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'oom', 'killed', 'lost']);
+/** Ended but not final: a stopped VPS holds nothing and may be restarted. */
+export const restartableStatuses: ReadonlySet<TaskStatus> = new Set(['stopped']);
 /** States in which a task holds its node's resources. */
 export const holdingStatuses: ReadonlySet<TaskStatus> = new Set(['assigned', 'syncing', 'running', 'paused']);
 
@@ -34,15 +37,17 @@ export function isFinalStatus(status: TaskStatus): boolean {
  */
 export const taskTransitions: Record<TaskStatus, readonly TaskStatus[]> = {
   pending: ['assigned', 'killed'],
-  assigned: ['pending', 'syncing', 'running', 'completed', 'failed', 'oom', 'killed', 'lost'],
-  syncing: ['running', 'failed', 'killed', 'lost'],
-  running: ['paused', 'completed', 'failed', 'oom', 'killed', 'lost'],
-  paused: ['running', 'completed', 'failed', 'oom', 'killed', 'lost'],
+  assigned: ['pending', 'syncing', 'running', 'completed', 'failed', 'oom', 'killed', 'lost', 'stopped'],
+  syncing: ['running', 'failed', 'killed', 'lost', 'stopped'],
+  running: ['paused', 'completed', 'failed', 'oom', 'killed', 'lost', 'stopped'],
+  paused: ['running', 'completed', 'failed', 'oom', 'killed', 'lost', 'stopped'],
   completed: [],
   failed: [],
   oom: [],
   killed: [],
   lost: ['running'],
+  /** VPS only: `kawa vps restart` places it again (assigned) or it is killed for good. */
+  stopped: ['assigned', 'pending', 'killed'],
 };
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
@@ -217,6 +222,10 @@ export type SyncProgress = z.infer<typeof SyncProgressSchema>;
 
 export const TaskSchema = z.object({
   id: z.number().int(),
+  /** `vps`: a persistent container with sshd (vps.ts); `command`: runs the argv to its end. */
+  kind: z.enum(['command', 'vps']),
+  /** VPS: the OpenSSH public key installed as root's authorized_keys; null for commands. */
+  publicKey: z.string().nullable(),
   batchId: z.number().int(),
   owner: z.string(),
   command: z.array(z.string()),
