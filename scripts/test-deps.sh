@@ -16,6 +16,8 @@ declare -A needed=(
   [tmux]=tmux                # drives the interactive shell e2e like a user's terminal
   [chromium]=chromium        # the dashboard e2e drives the real browser
   [python]=python-is-python3 # kawarun runs Python targets with the python on PATH
+  [debootstrap]=debootstrap  # the root fs of the VPS test image (bookworm + openssh-server)
+  [ssh]=openssh-client       # kawa ssh runs the real OpenSSH client (ssh, scp, ssh-keygen)
 )
 
 missing=()
