@@ -114,6 +114,8 @@ export async function runWith(
 export function makeTask(fields: Partial<Task> = {}): Task {
   return {
     id: 1,
+    kind: 'command',
+    publicKey: null,
     batchId: 1,
     owner: 'admin',
     command: ['echo', 'hello'],

@@ -35,6 +35,8 @@ export function json(body: unknown, status = 200): Response {
 export function makeTask(fields: Partial<Task> = {}): Task {
   return {
     id: 1,
+    kind: 'command',
+    publicKey: null,
     batchId: 1,
     owner: 'admin',
     command: ['echo', 'hello'],

@@ -30,6 +30,7 @@ export function statusColour(status: TaskStatus): ColourName | null {
       return 'red';
     case 'pending':
     case 'paused':
+    case 'stopped':
       return 'yellow';
     case 'assigned':
     case 'syncing':
