@@ -10,6 +10,8 @@ function record(id: number, status: TaskRecord['status'] = 'running'): TaskRecor
     version: 1,
     spec: {
       id,
+      kind: 'command',
+      publicKey: null,
       batchId: 1,
       command: ['true'],
       env: {},

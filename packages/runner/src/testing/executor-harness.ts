@@ -22,6 +22,8 @@ export const TEST_CGROUP_PARENT = 'kawa-unit';
 export function taskSpec(id: number, command: string[], overrides: Partial<TaskSpec> = {}): TaskSpec {
   return {
     id,
+    kind: 'command',
+    publicKey: null,
     batchId: 500 + id,
     command,
     env: {},

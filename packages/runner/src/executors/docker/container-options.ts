@@ -32,7 +32,10 @@ export interface ContainerContext {
  * spec and the node's layout, so the mapping is tested without an engine. Throws
  * KAWA_ERR_NUMA_UNAVAILABLE for a zone the node does not have.
  */
-export function buildContainerOptions(spec: TaskSpec, context: ContainerContext): ContainerCreateOptions {
+export function buildContainerOptions(
+  spec: TaskSpec,
+  context: ContainerContext,
+): ContainerCreateOptions & { name: string } {
   const cpuset = spec.numa === null ? {} : numaCpuset(spec.numa, context);
   return {
     name: taskContainerName(spec.id),

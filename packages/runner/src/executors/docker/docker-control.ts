@@ -2,7 +2,7 @@ import { isKawaError, type TaskAction } from '@kawa/protocol';
 import type { Logger } from '../../logger.js';
 import { errorMessage } from '../../util/errno.js';
 import { sleep } from '../../util/sleep.js';
-import type { ControlOutcome } from '../process/task-control.js';
+import { notAVps, type ControlOutcome } from '../process/task-control.js';
 import type { DockerEngine } from './docker-engine.js';
 import type { DockerTask } from './docker-task.js';
 
@@ -17,10 +17,14 @@ export interface DockerControlDeps {
 /** How long a kill waits for the task's final event before answering. */
 const KILL_WAIT_MS = 10_000;
 
-/** Kill, pause and resume of Docker tasks through the Engine API. */
+/** Kill, pause and resume of Docker tasks through the Engine API; `stop` is for a VPS only. */
 export function createDockerControls({ engine, nodeName, logger, onChange }: DockerControlDeps): {
   runControl: (task: DockerTask, action: TaskAction) => Promise<ControlOutcome>;
   stopContainer: (task: DockerTask) => Promise<void>;
+  /** Pause or resume, for VPS controls too: the same engine calls and state changes. */
+  toggle: (task: DockerTask, action: 'pause' | 'resume') => Promise<ControlOutcome>;
+  /** Logs and answers an action that threw. */
+  failed: (task: DockerTask, action: TaskAction, error: unknown) => ControlOutcome;
 } {
   const quietly = (task: DockerTask, what: string) => (error: unknown) =>
     logger.debug(`${what} of task ${task.spec.id}: ${errorMessage(error)}`);
@@ -87,16 +91,23 @@ export function createDockerControls({ engine, nodeName, logger, onChange }: Doc
         case 'pause':
         case 'resume':
           return await toggle(task, action);
+        case 'stop':
+          // The VPS executor answers for VPS tasks; these are command tasks.
+          return notAVps(task.spec.id);
       }
     } catch (error) {
-      logger.error(`${action} of task ${task.spec.id} failed: ${errorMessage(error)}`);
-      return {
-        ok: false,
-        code: isKawaError(error) ? error.code : 'KAWA_ERR_INTERNAL',
-        message: `${action} failed on node ${nodeName}: ${errorMessage(error)}`,
-      };
+      return failed(task, action, error);
     }
   }
 
-  return { runControl, stopContainer };
+  function failed(task: DockerTask, action: TaskAction, error: unknown): ControlOutcome {
+    logger.error(`${action} of task ${task.spec.id} failed: ${errorMessage(error)}`);
+    return {
+      ok: false,
+      code: isKawaError(error) ? error.code : 'KAWA_ERR_INTERNAL',
+      message: `${action} failed on node ${nodeName}: ${errorMessage(error)}`,
+    };
+  }
+
+  return { runControl, stopContainer, toggle, failed };
 }

@@ -1,7 +1,15 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { KawaError } from '@kawa/protocol';
-import { engineError, engineStatus } from './engine-error.js';
+import {
+  ContainerInspectSchema,
+  demuxLogText,
+  ExecInspectSchema,
+  parseAnswer,
+  publishedPorts,
+  type PublishedPort,
+} from './engine-answers.js';
+import { answeredStatus, engineError, engineStatus } from './engine-error.js';
 import { loadedImages, messageError, readEngineMessages, type EngineMessage } from './engine-messages.js';
 import { postImageLoad } from './load-request.js';
 
@@ -12,9 +20,31 @@ export interface ContainerState {
   running: boolean;
   paused: boolean;
   oomKilled: boolean;
+  /** Between a crash and the restart its restart policy makes. */
+  restarting: boolean;
+  /** How often the engine restarted it after an exit (restart policy). */
+  restartCount: number;
   exitCode: number;
   labels: Record<string, string>;
+  /** Host bindings of each published container port (`22/tcp`); empty while it is stopped. */
+  ports: Record<string, PublishedPort[]>;
 }
+
+/** Whether an exec still runs, and its exit code once it ended. */
+export interface ExecState {
+  running: boolean;
+  exitCode: number | null;
+}
+
+/** A started `docker exec` with a TTY: `stream` carries stdin up and the TTY's output down. */
+export interface ExecSession {
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  inspect(): Promise<ExecState>;
+}
+
+/** `not-running`: returns at once for a stopped container; `next-exit`: waits for the next stop. */
+export type WaitCondition = 'not-running' | 'next-exit';
 
 /** A container's output, attached before it starts. */
 export interface OutputAttachment {
@@ -45,15 +75,25 @@ export interface DockerEngine {
   /** Demultiplexes the container's stdout and stderr into the two streams, with backpressure. */
   attachOutput(id: string, stdout: Writable, stderr: Writable): Promise<OutputAttachment>;
   startContainer(id: string): Promise<void>;
-  /** Waits for a started container to stop; resolves with its exit code. */
-  waitContainer(id: string): Promise<number>;
+  /** Waits for a started container to stop (by default), or for its next exit; resolves with the exit code. */
+  waitContainer(id: string, condition?: WaitCondition): Promise<number>;
   /** By id or name; null when the container does not exist. */
   inspectContainer(id: string): Promise<ContainerState | null>;
   killContainer(id: string): Promise<void>;
+  /** `docker stop`: SIGTERM, then SIGKILL after `graceSeconds`. Marks it stopped for its restart policy. */
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
   pauseContainer(id: string): Promise<void>;
   unpauseContainer(id: string): Promise<void>;
   /** Removes the container by id or name (forcibly, so a running one goes too); a missing one is fine. */
   removeContainer(id: string): Promise<void>;
+  /** The last `lines` lines of a non-TTY container's stdout and stderr, interleaved. */
+  logTail(id: string, lines: number): Promise<string>;
+  /** Whether `path` exists in the container's filesystem (it need not be running). */
+  pathExists(id: string, path: string): Promise<boolean>;
+  /** Extracts a tar archive into the container at `path` (it need not be running). */
+  putArchive(id: string, path: string, archive: Buffer): Promise<void>;
+  /** Starts `command` with a TTY in a running container, with `env` added to the container's. */
+  exec(id: string, command: string[], env: string[]): Promise<ExecSession>;
 }
 
 /**
@@ -172,11 +212,11 @@ export function createDockerEngine(socketPath: string): DockerEngine {
 
     startContainer: onContainer('starting the container', (container) => container.start()),
 
-    waitContainer: (id) =>
+    waitContainer: (id, condition = 'not-running') =>
       call(
         'waiting for the container',
         async () => {
-          const answer = (await docker.getContainer(id).wait()) as { StatusCode?: unknown };
+          const answer = (await docker.getContainer(id).wait({ condition })) as { StatusCode?: unknown };
           return typeof answer.StatusCode === 'number' ? answer.StatusCode : -1;
         },
         false,
@@ -184,17 +224,35 @@ export function createDockerEngine(socketPath: string): DockerEngine {
 
     inspectContainer: (id) =>
       orMissing('inspecting the container', async () => {
-        const { State, Config } = await docker.getContainer(id).inspect();
+        const answer = parseAnswer(
+          ContainerInspectSchema,
+          await docker.getContainer(id).inspect(),
+          'container inspect answer',
+        );
+        const { State, Config } = answer;
         return {
           running: State.Running,
           paused: State.Paused,
+          restarting: State.Restarting,
+          restartCount: answer.RestartCount,
           oomKilled: State.OOMKilled,
           exitCode: State.ExitCode,
           labels: Config.Labels ?? {},
+          ports: publishedPorts(answer.NetworkSettings?.Ports ?? null),
         };
       }),
 
     killContainer: onContainer('killing the container', (container) => container.kill()),
+    stopContainer: (id, graceSeconds) =>
+      // The engine answers once the container is down: within the grace plus the kill, well
+      // inside the call timeout for the few seconds the runner grants.
+      call('stopping the container', () => docker.getContainer(id).stop({ t: graceSeconds })).then(
+        () => undefined,
+        (error: unknown) => {
+          // 304: it was already stopped, which is what was asked for.
+          if (answeredStatus(error) !== 304) throw error;
+        },
+      ),
     pauseContainer: onContainer('pausing the container', (container) => container.pause()),
     unpauseContainer: onContainer('resuming the container', (container) => container.unpause()),
 
@@ -206,7 +264,65 @@ export function createDockerEngine(socketPath: string): DockerEngine {
           .then(() => true),
       );
     },
+
+    logTail: (id, lines) =>
+      call('reading the container log', async () =>
+        demuxLogText(await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })),
+      ),
+
+    pathExists: (id, path) =>
+      call(`looking for ${path} in the container`, async () => {
+        // HEAD /containers/…/archive: 200 when the path exists, 404 when it does not.
+        try {
+          const answer = (await docker.getContainer(id).infoArchive({ path })) as { resume?: () => void } | null;
+          answer?.resume?.();
+          return true;
+        } catch (error) {
+          if (engineStatus(error) === 404 && (await containerExists(docker, id))) return false;
+          throw error;
+        }
+      }),
+
+    putArchive: (id, path, archive) =>
+      call(`copying files to ${path} in the container`, async () => {
+        const answer = (await docker.getContainer(id).putArchive(archive, { path })) as { resume?: () => void } | null;
+        answer?.resume?.();
+      }),
+
+    exec: (id, command, env) =>
+      call('starting a command in the container', async () => {
+        const exec = await docker.getContainer(id).exec({
+          Cmd: command,
+          Env: env,
+          Tty: true,
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+        });
+        const stream = await exec.start({ hijack: true, stdin: true, Tty: true });
+        return {
+          stream,
+          resize: (cols, rows) =>
+            call('resizing the TTY', () => exec.resize({ w: cols, h: rows }).then(() => undefined)),
+          inspect: () =>
+            call('inspecting the command', async () => {
+              const answer = parseAnswer(ExecInspectSchema, await exec.inspect(), 'exec inspect answer');
+              return { running: answer.Running, exitCode: answer.ExitCode };
+            }),
+        };
+      }),
   };
+}
+
+/** Tells "no such path" from "no such container": both are a 404 of the archive call. */
+async function containerExists(docker: Docker, id: string): Promise<boolean> {
+  try {
+    await docker.getContainer(id).inspect();
+    return true;
+  } catch (error) {
+    if (engineStatus(error) === 404) return false;
+    throw error;
+  }
 }
 
 /** Rejects with a TimeoutError when `promise` has not settled within `ms`. */

@@ -1,15 +1,12 @@
 import { mkdir, rmdir } from 'node:fs/promises';
 import {
   isKawaError,
-  KawaError,
   type NumaZone,
   type RunnerReportedStatus,
   type TaskEventFrame,
   type TaskProgressFrame,
-  type TaskSpec,
 } from '@kawa/protocol';
-import type { EnvSync, ImageSource, SyncWatcher } from '../../envs/env-sync.js';
-import { throttleProgress } from '../../envs/progress-throttle.js';
+import type { EnvSync, ImageSource } from '../../envs/env-sync.js';
 import type { Logger } from '../../logger.js';
 import type { TaskTable } from '../../state/task-table.js';
 import { systemClock, type Clock } from '../../util/clock.js';
@@ -20,12 +17,14 @@ import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
 import type { LiveTaskSummary, ProcessExecutor } from '../process/process-executor.js';
 import type { ControlOutcome } from '../process/task-control.js';
 import { taskLocalTempDir } from '../process/task-env.js';
-import { buildContainerOptions, taskContainerName, taskLabels } from './container-options.js';
+import { buildContainerOptions } from './container-options.js';
 import { createDockerControls } from './docker-control.js';
 import type { DockerEngine, OutputAttachment } from './docker-engine.js';
-import { answeredStatus } from './engine-error.js';
 import { newDockerTask, type DockerTask } from './docker-task.js';
+import { createOwnedContainer } from './owned-container.js';
 import { startFailure } from './start-failure.js';
+import { createSyncWatcher } from './sync-watcher.js';
+import { taskEventFrame, type EventDetails } from './task-event.js';
 import { createDockerTaskRecords } from './task-records.js';
 import { openTaskLogs, type TaskLogFiles } from './task-logs.js';
 
@@ -53,7 +52,6 @@ export interface DockerExecutorOptions {
  */
 export type DockerExecutor = ProcessExecutor;
 
-const MAX_MESSAGE = 4096;
 /** Container creates and starts in flight at once; more only queue up inside dockerd. */
 const START_SLOTS = 4;
 /** After the exit, how long the last output may take to arrive before the log is closed anyway. */
@@ -88,17 +86,8 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   const exits = new Set<Promise<void>>();
   let closing = false;
 
-  function emit(task: DockerTask, status: RunnerReportedStatus, outcome: Partial<FinalOutcome> = {}, at = clock.now()) {
-    const message = outcome.message ?? null;
-    options.onEvent({
-      type: 'task-event',
-      taskId: task.spec.id,
-      status,
-      exitCode: outcome.exitCode ?? null,
-      message: message === null ? null : message.slice(0, MAX_MESSAGE),
-      errorCode: outcome.errorCode ?? null,
-      at,
-    });
+  function emit(task: DockerTask, status: RunnerReportedStatus, details: EventDetails = {}, at = clock.now()) {
+    options.onEvent(taskEventFrame(task.spec.id, status, details, at));
   }
 
   /** Emits the final event once and forgets the task. */
@@ -116,25 +105,6 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     task.markFinished();
   }
 
-  /** Reports the sync: the syncing event (once), then throttled progress frames. */
-  function syncWatcher(task: DockerTask): SyncWatcher {
-    const send = throttleProgress(
-      (progress) => options.onProgress({ type: 'task-progress', taskId: task.spec.id, progress }),
-      clock,
-    );
-    let reported = false;
-    return {
-      syncing(message) {
-        if (reported || task.status !== 'syncing') return;
-        reported = true;
-        emit(task, 'syncing', { message });
-      },
-      progress(progress) {
-        if (task.status === 'syncing') send(progress);
-      },
-    };
-  }
-
   async function launch(task: DockerTask): Promise<void> {
     const { spec } = task;
     const opened: Opened = { logs: null, attachment: null };
@@ -142,7 +112,13 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     try {
       await engine.ping();
       const source: ImageSource = spec.container !== null ? { env: spec.container } : { image: spec.image ?? '' };
-      const image = await envSync.prepare(source, syncWatcher(task), task.abort.signal);
+      const watcher = createSyncWatcher(
+        task,
+        (message) => emit(task, 'syncing', { message }),
+        options.onProgress,
+        clock,
+      );
+      const image = await envSync.prepare(source, watcher, task.abort.signal);
       task.status = 'starting';
       started = await startSlot(() => createAndStart(task, image, opened));
     } catch (error) {
@@ -184,43 +160,18 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       mkdir(taskLocalTempDir(options.localTempDir, spec.id), { recursive: true }),
     ]);
     opened.logs = logs;
-    const id = await createContainer(spec, image);
+    const id = await createOwnedContainer(
+      engine,
+      buildContainerOptions(spec, { ...options, image }),
+      options.nodeName,
+      logger,
+    );
     task.containerId = id;
     // Attached before start, so no byte of output is missed and the logs grow while it runs.
     const attachment = (opened.attachment = await engine.attachOutput(id, logs.stdout, logs.stderr));
     if (task.killRequested) throw new KilledBeforeStart();
     await engine.startContainer(id);
     return { id, logs, attachment };
-  }
-
-  /**
-   * Creates `kawa-task-<id>`. When the name is taken by a container of this node, that one is
-   * left from an earlier run of this runner (a crash, or a host whose ids started over): it
-   * goes, and the create is tried once more. Another node's container is never touched.
-   */
-  async function createContainer(spec: TaskSpec, image: string): Promise<string> {
-    const createOptions = buildContainerOptions(spec, { ...options, image });
-    try {
-      return await engine.createContainer(createOptions);
-    } catch (error) {
-      if (answeredStatus(error) !== 409) throw error;
-      const name = taskContainerName(spec.id);
-      const existing = await engine.inspectContainer(name);
-      const owner = existing?.labels[taskLabels.node];
-      if (existing !== null && owner !== options.nodeName) {
-        throw new KawaError(
-          'KAWA_ERR_DOCKER_FAILED',
-          `the container name ${name} is taken by ${owner === undefined ? 'a container Kawa did not make' : `a task of node ${owner}`} ` +
-            'on the same Docker Engine; two Kawa clusters that share an engine must not reuse task ids',
-          { cause: error },
-        );
-      }
-      if (existing !== null) {
-        logger.warn(`removing ${name}, left over from an earlier run of node ${options.nodeName}`);
-        await engine.removeContainer(name);
-      }
-      return engine.createContainer(createOptions);
-    }
   }
 
   /** Waits for the container to stop, completes the logs, removes the container, then reports. */

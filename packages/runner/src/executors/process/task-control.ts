@@ -6,6 +6,15 @@ import { signalGroup, type LiveTask } from './live-task.js';
 
 export type ControlOutcome = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
+/** The answer to `stop` for a command task: only a VPS stops (and may be restarted later). */
+export function notAVps(taskId: number): ControlOutcome {
+  return {
+    ok: false,
+    code: 'KAWA_ERR_NOT_A_VPS',
+    message: `cannot stop task ${taskId}: only a VPS stops; kill a command task instead`,
+  };
+}
+
 export interface TaskControlDeps {
   nodeName: string;
   logger: Logger;
@@ -98,6 +107,9 @@ export function createTaskControls({ nodeName, logger, onChange }: TaskControlDe
           return await pause(task);
         case 'resume':
           return await resume(task);
+        case 'stop':
+          // A no-Docker task is never a VPS.
+          return notAVps(task.spec.id);
       }
     } catch (error) {
       logger.error(`${action} of task ${task.spec.id} failed: ${errorMessage(error)}`);
