@@ -24,6 +24,8 @@ export interface CliContext {
   client(): KawaClient;
   /** Whether to print JSON: the command's --json flag, or [client] json. */
   wantsJson(flag: boolean | undefined): boolean;
+  /** The global flags as given (--config, --host-url, --token), for commands that start kawa again. */
+  globals(): Readonly<GlobalOptions>;
   /** Whether to use colour, spinners and hints. */
   readonly fancy: boolean;
   /** Wraps a command handler so the exit code it returns becomes the run's exit code. */
@@ -72,10 +74,11 @@ export function createContext(program: Command, io: CliIo): CliContext {
         exitCode = await handler(...args);
       };
     },
+    globals: () => program.opts<GlobalOptions>(),
     fancy: io.isTTY && (io.env.NO_COLOR ?? '') === '' && io.env.TERM !== 'dumb',
     config(overrides) {
       if (config) return config;
-      const globals = program.opts<GlobalOptions>();
+      const globals = context.globals();
       const flagOverrides: ConfigOverrides = { client: { host_url: globals.hostUrl, token: globals.token } };
       config = loadConfig({ env: io.env, path: globals.config, overrides: mergeOverrides(flagOverrides, overrides) });
       return config;

@@ -60,6 +60,7 @@ export const exitCodeHelp = `Exit codes:
   78   configuration error: bad config file or KAWA_* variable, or no API token (EX_CONFIG)
   task submit --wait and task wait exit with the task's exit code: with several tasks the
   first non-zero one in id order; a task that ended without an exit code (killed, lost) gives 1.
-  docker container shell exits with the shell's (or command's) exit code; 128+N after signal N.
+  docker container shell and connect exit with the shell's (or command's) exit code; 128+N
+  after signal N. ssh exits with ssh's exit code: the remote command's, or 255 when ssh fails.
 
 Errors print to stderr as: error: <message> (<KAWA_ERR_CODE>)`;

@@ -5,6 +5,8 @@ export interface CliOutput {
   once?(event: 'drain', listener: () => void): unknown;
 }
 
+import type { ProcessRunner } from './system/processes.js';
+import type { SelfCommand } from './system/self-command.js';
 import type { TerminalIo } from './terminal/terminal-io.js';
 
 /** Everything the CLI touches outside itself, passed in so tests can run it in-process. */
@@ -20,6 +22,10 @@ export interface CliIo {
   fetch?: typeof fetch;
   /** stdin, the terminal's size and signals, for interactive shells. Default: this process's. */
   terminal?: TerminalIo;
+  /** The programs the CLI runs (ssh, ssh-keygen). Default: spawned for real. */
+  processes?: ProcessRunner;
+  /** How to run this CLI again (ssh's ProxyCommand). Default: this process's node and script. */
+  self?: SelfCommand;
 }
 
 /** Writes a chunk and, if the stream is full, waits until it drains; for large log output. */

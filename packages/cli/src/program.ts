@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { KawaError } from '@kawa/protocol';
+import { registerConnect } from './commands/connect.js';
 import { registerDockerCommands } from './commands/docker/index.js';
 import { registerInitCommands } from './commands/init/index.js';
 import { registerNodeCommands } from './commands/node/index.js';
+import { registerSshCommands } from './commands/ssh/index.js';
 import { registerTaskCommands } from './commands/task/index.js';
+import { registerVpsCommands } from './commands/vps/index.js';
 import { createContext, type CliContext } from './context.js';
 import { exitCodeFor, exitCodeHelp, exitCodes, formatError } from './errors.js';
 import { writeLine, type CliIo } from './io.js';
@@ -49,6 +52,9 @@ export function buildProgram(io: CliIo, extra?: ExtendProgram): Command {
     .addHelpText('after', `\n${exitCodeHelp}\n`);
   // Subcommands copy these settings when they are created, so set them before adding any.
   registerTaskCommands(program, context);
+  registerVpsCommands(program, context);
+  registerSshCommands(program, context);
+  registerConnect(program, context);
   registerNodeCommands(program, context);
   registerDockerCommands(program, context);
   registerInitCommands(program, context);

@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
 import WebSocket, { type RawData } from 'ws';
-import { errorFromResponse, errorFromWire, hostUnreachable, parseTerminalFrame, resizeFrame } from '@kawa/client';
+import { errorFromWire, hostUnreachable, parseTerminalFrame, resizeFrame } from '@kawa/client';
 import type { SocketTarget } from '@kawa/client';
-import { KawaError, terminalCloseCodes, type TerminalServerFrame } from '@kawa/protocol';
+import type { KawaError, TerminalServerFrame } from '@kawa/protocol';
 import type { CliOutput } from '../io.js';
+import { closeError, refusal } from '../socket/socket-errors.js';
+import { closeSocket, forwardInput, frameBytes, writeFrame } from '../socket/socket-pipe.js';
 import { signalNumbers, type TerminalIo } from './terminal-io.js';
 
 export interface TerminalSessionOptions {
@@ -15,41 +16,10 @@ export interface TerminalSessionOptions {
   stdout: CliOutput;
 }
 
-/** Above this many unsent bytes, stop reading stdin until the socket catches up (a large paste). */
-const MAX_BUFFERED_BYTES = 1 << 20;
 /** What an ended pipe sends: Ctrl-D, which a shell on a TTY reads as end of input. */
 const END_OF_INPUT = Buffer.from([0x04]);
 /** After asking the host to close, how long to wait before dropping the connection. */
 const CLOSE_GRACE_MS = 1_000;
-
-/** The failure behind a close that came without an `exit` or `error` frame. */
-function closeError(code: number, reason: string, baseUrl: string, socketError: Error | undefined): KawaError {
-  const said = reason === '' ? '' : `: ${reason}`;
-  if (code === terminalCloseCodes.dockerFailed)
-    return new KawaError('KAWA_ERR_DOCKER_FAILED', `the host's Docker Engine failed the terminal${said}`);
-  if (code === terminalCloseCodes.refused)
-    return new KawaError('KAWA_ERR_BAD_REQUEST', `the host refused the terminal${said}`);
-  if (code === 1011)
-    return new KawaError('KAWA_ERR_INTERNAL', `the host failed the terminal${said}; its log has the details`);
-  if (code === 1000 || code === 1001)
-    return new KawaError(
-      'KAWA_ERR_INTERNAL',
-      `the host closed the terminal without an exit status (close ${code}${said})`,
-    );
-  return hostUnreachable(
-    baseUrl,
-    socketError ?? new Error(`connection closed (${code}${said})`),
-    'keep a terminal open on',
-  );
-}
-
-/** An answer to the upgrade request other than 101: the host's error body, as from any route. */
-async function refusal(response: IncomingMessage, what: string): Promise<KawaError> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  const status = response.statusCode !== undefined && response.statusCode >= 200 ? response.statusCode : 502;
-  return errorFromResponse(new Response(Buffer.concat(chunks), { status }), what);
-}
 
 /** Binary frames are output; a text frame ends the session with an exit code or an error. */
 function handleMessage(
@@ -58,12 +28,9 @@ function handleMessage(
   socket: WebSocket,
   stdout: CliOutput,
 ): number | KawaError | null {
-  const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  const bytes = frameBytes(data);
   if (isBinary) {
-    if (!stdout.write(bytes) && stdout.once) {
-      socket.pause();
-      stdout.once('drain', () => socket.resume());
-    }
+    writeFrame(bytes, socket, stdout);
     return null;
   }
   let frame: TerminalServerFrame;
@@ -85,29 +52,11 @@ function handleMessage(
 function pipeInput(socket: WebSocket, terminal: TerminalIo, ended: () => boolean): (() => void)[] {
   const stdin = terminal.stdin;
   const undo: (() => void)[] = [];
-  let throttled = false;
-  const onData = (chunk: Buffer | string): void => {
-    socket.send(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, { binary: true }, () => {
-      if (throttled && !ended() && socket.bufferedAmount < MAX_BUFFERED_BYTES) {
-        throttled = false;
-        stdin.resume();
-      }
-    });
-    if (socket.bufferedAmount >= MAX_BUFFERED_BYTES) {
-      throttled = true;
-      stdin.pause();
-    }
-  };
-  const onEnd = (): void => {
-    if (socket.readyState === WebSocket.OPEN) socket.send(END_OF_INPUT, { binary: true });
-  };
-  stdin.on('data', onData);
-  stdin.on('end', onEnd);
-  undo.push(() => {
-    stdin.removeListener('data', onData);
-    stdin.removeListener('end', onEnd);
-    stdin.pause();
-  });
+  undo.push(
+    forwardInput(socket, stdin, ended, () => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(END_OF_INPUT, { binary: true });
+    }),
+  );
   if (stdin.isTTY === true && typeof stdin.setRawMode === 'function') {
     undo.push(
       terminal.onResize(() => {
@@ -118,7 +67,6 @@ function pipeInput(socket: WebSocket, terminal: TerminalIo, ended: () => boolean
     stdin.setRawMode(true);
     undo.push(() => stdin.setRawMode?.(false));
   }
-  stdin.resume();
   return undo.reverse();
 }
 
@@ -166,7 +114,17 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
       finish(outcome);
       socket.close(1000);
     });
-    socket.on('close', (code, reason) => finish(closeError(code, reason.toString('utf8'), baseUrl, socketError)));
+    socket.on('close', (code, reason) =>
+      finish(
+        closeError(
+          { code, reason: reason.toString('utf8') },
+          baseUrl,
+          socketError,
+          'terminal',
+          'keep a terminal open on',
+        ),
+      ),
+    );
     undoSignal = terminal.onSignal((signal) => {
       finish(128 + signalNumbers[signal]);
       socket.close(1000);
@@ -182,10 +140,6 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
   } finally {
     for (const undo of undoInput) undo();
     undoSignal();
-    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    else if (socket.readyState !== WebSocket.CLOSED) {
-      socket.close(1000);
-      setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
-    }
+    closeSocket(socket, CLOSE_GRACE_MS);
   }
 }

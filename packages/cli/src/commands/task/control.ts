@@ -7,25 +7,25 @@ import { writeJson } from '../../output/json.js';
 import { parseTaskIds } from '../../parse.js';
 
 const actions = {
-  kill: { route: 'killTask', summary: 'kill tasks in any non-final state' },
   pause: { route: 'pauseTask', summary: 'freeze running tasks; they keep their resources' },
   resume: { route: 'resumeTask', summary: 'thaw paused tasks' },
 } as const;
 
-export type ControlAction = keyof typeof actions;
+/** The routes that act on one task by id and answer with it. */
+export type ControlRoute = 'killTask' | 'pauseTask' | 'resumeTask' | 'stopVps' | 'restartVps';
 
 /**
- * Acts on each task in turn. One failure does not stop the others; the exit code is that of
- * the first failure. An unreachable host stops at once. Prints "task N: STATE" lines, or with
- * `json` one document `{ tasks, errors }`.
+ * Acts on each task in turn through `route`. One failure does not stop the others; the exit
+ * code is that of the first failure. An unreachable host stops at once. Prints "<noun> N:
+ * STATE" lines, or with `json` one document `{ tasks, errors }`.
  */
 export async function controlTasks(
   context: CliContext,
-  action: ControlAction,
+  route: ControlRoute,
   ids: readonly number[],
   json: boolean,
+  noun = 'task',
 ): Promise<number> {
-  const { route } = actions[action];
   let exitCode = 0;
   const tasks: Task[] = [];
   const errors: { taskId: number; code: string; message: string }[] = [];
@@ -33,10 +33,10 @@ export async function controlTasks(
     try {
       const result = await context.client().call(route, { params: { id } });
       tasks.push(result);
-      if (!json) writeLine(context.io.stdout, `task ${id}: ${result.status}`);
+      if (!json) writeLine(context.io.stdout, `${noun} ${id}: ${result.status}`);
     } catch (error) {
       if (!(error instanceof KawaError) || error.code === 'KAWA_ERR_HOST_UNREACHABLE' || ids.length === 1) throw error;
-      writeLine(context.io.stderr, `${formatError(error)} [task ${id}]`);
+      writeLine(context.io.stderr, `${formatError(error)} [${noun} ${id}]`);
       errors.push({ taskId: id, code: error.code, message: error.message });
       if (exitCode === 0) exitCode = exitCodeFor(error);
     }
@@ -46,7 +46,7 @@ export async function controlTasks(
 }
 
 /** pause / resume ID...; kill has its own command (it also takes --batch). */
-export function registerControl(task: Command, context: CliContext, action: Exclude<ControlAction, 'kill'>): void {
+export function registerControl(task: Command, context: CliContext, action: keyof typeof actions): void {
   task
     .command(action)
     .summary(actions[action].summary)
@@ -54,7 +54,7 @@ export function registerControl(task: Command, context: CliContext, action: Excl
     .option('--json', 'print the tasks in their new state as JSON')
     .action(
       context.run((idTexts: string[], options: { json?: boolean }) =>
-        controlTasks(context, action, parseTaskIds(idTexts), context.wantsJson(options.json)),
+        controlTasks(context, actions[action].route, parseTaskIds(idTexts), context.wantsJson(options.json)),
       ),
     );
 }

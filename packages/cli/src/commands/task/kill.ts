@@ -41,7 +41,7 @@ export function registerKill(task: Command, context: CliContext): void {
           throw new UsageError('KAWA_ERR_USAGE', 'give task ids or --batch B, one of the two: kawa task kill 12 13');
         const json = context.wantsJson(options.json);
         if (options.batch !== undefined) return killBatch(context, parseBatchId(options.batch), json);
-        return controlTasks(context, 'kill', parseTaskIds(idTexts), json);
+        return controlTasks(context, 'killTask', parseTaskIds(idTexts), json);
       }),
     );
 }

@@ -26,7 +26,7 @@ function describeAttempt(task: Task): string {
 }
 
 /** How the task's GPUs are chosen: a count the scheduler fills, ids from the target, or none. */
-function describeGpus(task: Task): string {
+export function describeGpus(task: Task): string {
   if (task.gpuCount > 0) {
     const placed = task.gpus.length > 0 ? `: ${task.gpus.join(',')}` : '';
     return `${task.gpuCount}, any free (picked by the scheduler${placed})`;
@@ -41,8 +41,31 @@ function describeNuma(task: Task): string {
   return 'any';
 }
 
-function when(at: number | null, now: number): string {
+/** "2026-01-02 10:00:00 (5m ago)", or "-". */
+export function when(at: number | null, now: number): string {
   return at === null ? '-' : `${formatTime(at)} (${formatAge(at, now)} ago)`;
+}
+
+/** "node1, NUMA 0, GPU 1,2": where the task was placed, or "-". */
+export function describePlacement(task: Task): string {
+  if (task.node === null) return '-';
+  return [
+    task.node,
+    task.numa === null ? null : `NUMA ${task.numa}`,
+    task.gpus.length === 0 ? null : `GPU ${task.gpus.join(',')}`,
+  ]
+    .filter((part) => part !== null)
+    .join(', ');
+}
+
+/**
+ * A title line, then `fields` as aligned "key  value" lines. Values are cleaned of control
+ * characters, except the status, which may carry colour.
+ */
+export function renderFields(title: string, fields: readonly [string, string][]): string {
+  const width = Math.max(...fields.map(([key]) => key.length));
+  const lines = fields.map(([key, value]) => `  ${key.padEnd(width)}  ${key === 'status' ? value : clean(value)}`);
+  return `${title}\n${lines.join('\n')}\n`;
 }
 
 /** Every field of a task as aligned "key  value" lines. */
@@ -50,16 +73,7 @@ export function renderTaskStatus(task: Task, colour: boolean, now = Date.now()):
   const paint = palette(colour);
   const statusName = statusColour(task.status);
   const status = statusName ? paint[statusName](task.status) : task.status;
-  const placement =
-    task.node === null
-      ? '-'
-      : [
-          task.node,
-          task.numa === null ? null : `NUMA ${task.numa}`,
-          task.gpus.length === 0 ? null : `GPU ${task.gpus.join(',')}`,
-        ]
-          .filter((part) => part !== null)
-          .join(', ');
+  const placement = describePlacement(task);
   const runtime =
     task.startedAt === null
       ? '-'
@@ -103,9 +117,7 @@ export function renderTaskStatus(task: Task, colour: boolean, now = Date.now()):
     ['ended', when(task.endedAt, now)],
     ['runtime', runtime],
   ];
-  const width = Math.max(...fields.map(([key]) => key.length));
-  const lines = fields.map(([key, value]) => `  ${key.padEnd(width)}  ${key === 'status' ? value : clean(value)}`);
-  return `${paint.bold(`task ${task.id}`)} (batch ${task.batchId})\n${lines.join('\n')}\n`;
+  return renderFields(`${paint.bold(`task ${task.id}`)} (batch ${task.batchId})`, fields);
 }
 
 export function registerStatus(task: Command, context: CliContext): void {

@@ -1,0 +1,106 @@
+import WebSocket, { type RawData } from 'ws';
+import { errorFromWire, hostUnreachable, parseTerminalFrame, type SocketTarget } from '@kawa/client';
+import type { KawaError } from '@kawa/protocol';
+import type { CliOutput } from '../../io.js';
+import { closeError, refusal } from '../../socket/socket-errors.js';
+import { closeSocket, forwardInput, frameBytes, writeFrame } from '../../socket/socket-pipe.js';
+
+export interface StdioProxyOptions {
+  /** The vpsSsh route's URL and auth headers, from `client.socket`. */
+  target: SocketTarget;
+  baseUrl: string;
+  /** What ssh writes to the proxy: the client's side of the SSH connection. */
+  input: NodeJS.ReadableStream;
+  /** Where the server's side goes back to ssh. */
+  output: CliOutput;
+}
+
+/** Closes that end a stream normally: sshd hung up, or the host went away politely. */
+const NORMAL_CLOSES = new Set([1000, 1001, 1005]);
+/** After ssh hangs up, how long to wait for the host to confirm the close. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * `kawa ssh --stdio`: the bytes of one SSH connection between stdin/stdout and the host's
+ * vpsSsh WebSocket, as ssh's ProxyCommand expects. Resolves when either side ends; rejects
+ * with a KawaError for a refused upgrade (no token, not a VPS, …), an `error` frame, or a close
+ * with an error code. Nothing is ever written to `output` but the server's bytes.
+ */
+export async function runStdioProxy(options: StdioProxyOptions): Promise<void> {
+  const { target, baseUrl, input, output } = options;
+  const socket = new WebSocket(target.url, {
+    headers: target.headers,
+    // SSH traffic is encrypted: compressing it costs CPU and saves nothing.
+    perMessageDeflate: false,
+    handshakeTimeout: 20_000,
+  });
+  let opened = false;
+  let settled = false;
+  let inputEnded = false;
+  let socketError: Error | undefined;
+  let undoInput: () => void = () => undefined;
+
+  const done = new Promise<void>((resolve, reject) => {
+    const finish = (error?: KawaError): void => {
+      if (settled) return;
+      settled = true;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    socket.once('unexpected-response', (request, response) => {
+      refusal(response, `GET ${new URL(target.url).pathname}`)
+        .then(finish, finish)
+        .finally(() => request.destroy());
+    });
+    socket.on('error', (error) => {
+      socketError = error;
+      if (!opened) finish(hostUnreachable(baseUrl, error, 'open an SSH stream on'));
+    });
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = frameBytes(data);
+      if (isBinary) return writeFrame(bytes, socket, output);
+      // A text frame is a control frame: an error ends the stream with its code.
+      try {
+        const frame = parseTerminalFrame(bytes.toString('utf8'));
+        finish(frame.type === 'error' ? errorFromWire(frame) : undefined);
+      } catch (error) {
+        finish(error as KawaError);
+      }
+      socket.close(1000);
+    });
+    socket.on('close', (code, reason) => {
+      if (inputEnded || (opened && NORMAL_CLOSES.has(code))) return finish();
+      finish(
+        closeError(
+          { code, reason: reason.toString('utf8') },
+          baseUrl,
+          socketError,
+          'SSH stream',
+          'keep an SSH stream open on',
+        ),
+      );
+    });
+    socket.once('open', () => {
+      opened = true;
+      if (settled) return;
+      undoInput = forwardInput(
+        socket,
+        input,
+        () => settled,
+        () => {
+          // ssh closed its side: the connection is over once what was sent has gone.
+          inputEnded = true;
+          socket.close(1000);
+          setTimeout(() => finish(), CLOSE_GRACE_MS);
+        },
+      );
+    });
+  });
+
+  try {
+    await done;
+  } finally {
+    undoInput();
+    closeSocket(socket, CLOSE_GRACE_MS);
+  }
+}
