@@ -12,8 +12,10 @@ import { logRouteHandlers } from './logs/routes.js';
 import { nodeRouteHandlers } from './nodes/routes.js';
 import { registerRunnerLinkRoute } from './runner-gateway/routes.js';
 import { createServices } from './services.js';
+import { registerStreamRoutes } from './streams/routes.js';
 import type { Store } from './store/store.js';
 import { taskRouteHandlers } from './tasks/routes.js';
+import { vpsRouteHandlers } from './vps/routes.js';
 import { registerDashboard } from './web/register.js';
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
@@ -31,6 +33,10 @@ export interface AppDeps {
   commandTimeoutMs?: number;
   /** The fallback poll of log follow; fs.watch usually wakes it sooner. */
   logPollMs?: number;
+  /** How long a runner has to dial an SSH or terminal stream back (default: commandTimeoutMs). */
+  streamOpenTimeoutMs?: number;
+  /** How often SSH and terminal streams ping both sides to find dead peers. */
+  streamPingMs?: number;
   /** Pack the default env's first tarball in the background once the app is ready (startHost does). */
   buildDefaultEnv?: boolean;
   /** The built web dashboard (packages/web/dist) to serve at `/`; absent: `/` says it is not built. */
@@ -39,6 +45,7 @@ export interface AppDeps {
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 const DEFAULT_LOG_POLL_MS = 500;
+const DEFAULT_STREAM_PING_MS = 30_000;
 
 /**
  * The whole host as a Fastify app, without listening: REST under /api/v1 from the protocol's
@@ -68,6 +75,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     log: app.log,
     commandTimeoutMs: deps.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     logPollMs: deps.logPollMs ?? DEFAULT_LOG_POLL_MS,
+    streamOpenTimeoutMs: deps.streamOpenTimeoutMs ?? deps.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    streamPingMs: deps.streamPingMs ?? DEFAULT_STREAM_PING_MS,
   });
 
   app.decorateRequest('principal', null);
@@ -88,6 +97,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...authRouteHandlers(),
     ...nodeRouteHandlers(services.nodes),
     ...taskRouteHandlers(services.tasks, services.shutdown.signal),
+    ...vpsRouteHandlers(services.vps),
     ...logRouteHandlers(services.logs),
     ...envRouteHandlers(services.envs, services.shutdown.signal),
   };
@@ -97,6 +107,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerRouteTable(instance, handlers, { auth: services.auth, validateResponses: deps.validateResponses ?? false });
     registerRunnerLinkRoute(instance, services.auth, services.link);
     registerShellRoute(instance, services.auth, services.envs.shell);
+    registerStreamRoutes(instance, services.auth, services.streams);
     registerDashboard(instance, services, deps.webRoot ?? null);
     done();
   });

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { holdingStatuses, isFinalStatus, type HostConfig } from '@kawa/protocol';
+import { holdingStatuses, isFinalStatus, restartableStatuses, type HostConfig } from '@kawa/protocol';
 import { AuthService } from './auth/service.js';
 import type { Clock } from './clock.js';
 import { createEnvServices, type EnvServices } from './envs/services.js';
@@ -14,12 +14,14 @@ import { reconcileNode } from './runner-gateway/reconcile.js';
 import { applyTaskProgress } from './runner-gateway/task-progress.js';
 import { applyTaskReport } from './runner-gateway/task-reports.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { TaskStreams } from './streams/service.js';
 import { toTaskSpec } from './scheduler/task-spec.js';
 import type { Store } from './store/store.js';
 import { TaskLifecycle } from './tasks/lifecycle.js';
 import { Retries } from './tasks/retries.js';
 import { TasksService } from './tasks/service.js';
 import { FinalWaiters } from './tasks/waiters.js';
+import { VpsService } from './vps/service.js';
 
 export interface ServiceOptions {
   config: HostConfig;
@@ -28,6 +30,10 @@ export interface ServiceOptions {
   log: FastifyBaseLogger;
   commandTimeoutMs: number;
   logPollMs: number;
+  /** How long a runner has to dial a stream back. */
+  streamOpenTimeoutMs: number;
+  /** How often open streams ping both sides. */
+  streamPingMs: number;
 }
 
 /** Everything behind the routes, wired once per app. */
@@ -35,6 +41,8 @@ export interface HostServices {
   auth: AuthService;
   nodes: NodesService;
   tasks: TasksService;
+  vps: VpsService;
+  streams: TaskStreams;
   logs: LogsService;
   envs: EnvServices;
   scheduler: Scheduler;
@@ -85,7 +93,8 @@ export function createServices(options: ServiceOptions): HostServices {
   };
   const retries = new Retries(store.tasks, clock, (task) => scheduler.enqueue(task), log);
   lifecycle.onChange((task, from) => {
-    if (isFinalStatus(task.status)) waiters.notifyFinal(task.id);
+    // A stopped VPS changes only when someone restarts or kills it: a wait answers now.
+    if (isFinalStatus(task.status) || restartableStatuses.has(task.status)) waiters.notifyFinal(task.id);
     retries.onChange(task, from);
     if (holdingStatuses.has(from) && !holdingStatuses.has(task.status)) queuePass();
   });
@@ -119,6 +128,25 @@ export function createServices(options: ServiceOptions): HostServices {
     clock,
     commandTimeoutMs: options.commandTimeoutMs,
   });
+  const vps = new VpsService({
+    config,
+    tasks: store.tasks,
+    nodes: registry,
+    lifecycle,
+    scheduler,
+    envs: envs.check,
+    clock,
+    taskService: tasks,
+  });
+  const streams = new TaskStreams({
+    tasks: store.tasks,
+    gateway,
+    log,
+    openTimeoutMs: options.streamOpenTimeoutMs,
+    pingMs: options.streamPingMs,
+    shutdown: shutdown.signal,
+  });
+  lifecycle.onChange((task) => streams.taskChanged(task));
 
   const link: LinkSessionDeps = {
     gateway,
@@ -160,6 +188,8 @@ export function createServices(options: ServiceOptions): HostServices {
     auth: new AuthService(store.tokens),
     nodes,
     tasks,
+    vps,
+    streams,
     logs: new LogsService(config.shared_dir, store.tasks, waiters, options.logPollMs),
     envs,
     scheduler,

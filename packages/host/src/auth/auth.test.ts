@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { API_PREFIX, ErrorBodySchema, RUNNER_LINK_PATH, buildPath } from '@kawa/protocol';
+import { API_PREFIX, ErrorBodySchema, RUNNER_LINK_PATH, RUNNER_STREAM_PATH, buildPath } from '@kawa/protocol';
 import { createTestHost, type TestHost } from '../testing/test-host.js';
 
 interface SeenRoute {
@@ -18,7 +18,9 @@ function collectRoutes(host: TestHost): SeenRoute[] {
 
 const bodyFor = (method: string): Record<string, unknown> | undefined =>
   method === 'POST' ? { command: ['true'] } : undefined;
-const concrete = (url: string): string => buildPath(url, { id: 1, name: 'node1' });
+const concrete = (url: string): string => buildPath(url, { id: 1, name: 'node1', streamId: 'a'.repeat(32) });
+/** Routes for the join token: the runner link and the runners' stream dial-backs. */
+const runnerRoutes = new Set([RUNNER_LINK_PATH, RUNNER_STREAM_PATH]);
 
 describe('auth on every /api/v1 route', () => {
   let host: TestHost;
@@ -66,7 +68,7 @@ describe('auth on every /api/v1 route', () => {
 
   it('refuses the join token on API routes and an API token on the runner link with 403', async () => {
     for (const route of seen.filter((candidate) => candidate.url.startsWith(API_PREFIX))) {
-      const headers = route.url === RUNNER_LINK_PATH ? host.admin : host.join;
+      const headers = runnerRoutes.has(route.url) ? host.admin : host.join;
       const response = await host.app.inject({
         method: route.method as 'GET',
         url: concrete(route.url),

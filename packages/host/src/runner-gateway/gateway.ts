@@ -1,5 +1,5 @@
 import { KawaError, type CommandResultFrame, type HostFrame, type TaskAction } from '@kawa/protocol';
-import type { RunnerLink } from './runner-link.js';
+import type { RunnerLink, StreamOpenRequest } from './runner-link.js';
 
 /** The registered runner links, by node name. At most one live link per name. */
 export class RunnerGateway {
@@ -32,19 +32,31 @@ export class RunnerGateway {
   /** Sends a task-control to `name` and awaits its result; 503 if the node is not connected. */
   command(name: string, taskId: number, action: TaskAction, timeoutMs: number): Promise<CommandResultFrame> {
     const link = this.links.get(name);
-    if (!link?.isOpen) {
-      return Promise.reject(
-        new KawaError(
-          'KAWA_ERR_RUNNER_UNAVAILABLE',
-          `node ${name} is not connected, so "${action}" cannot reach task ${taskId}; try again when it is back`,
-        ),
-      );
-    }
+    if (!link?.isOpen) return Promise.reject(unavailable(name, `"${action}" cannot reach task ${taskId}`));
     return link.command(taskId, action, timeoutMs);
+  }
+
+  /** Asks `name` to dial a reverse stream back; 503 if the node is not connected. */
+  openStream(name: string, stream: StreamOpenRequest, timeoutMs: number): Promise<CommandResultFrame> {
+    const link = this.links.get(name);
+    if (!link?.isOpen) return Promise.reject(unavailable(name, `no stream can reach task ${stream.taskId}`));
+    return link.openStream(stream, timeoutMs);
+  }
+
+  /** Whether `name` has an open link now. */
+  isConnected(name: string): boolean {
+    return this.links.get(name)?.isOpen ?? false;
   }
 
   closeAll(code: number, reason: string): void {
     for (const link of this.links.values()) link.close(code, reason);
     this.links.clear();
   }
+}
+
+function unavailable(name: string, what: string): KawaError {
+  return new KawaError(
+    'KAWA_ERR_RUNNER_UNAVAILABLE',
+    `node ${name} is not connected, so ${what}; try again when it is back`,
+  );
 }

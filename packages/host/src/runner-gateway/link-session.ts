@@ -2,6 +2,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger } from 'fastify';
 import { RunnerFrameSchema, fromZodError, linkCloseCodes, type HelloFrame, type RunnerFrame } from '@kawa/protocol';
 import type { RunnerGateway } from './gateway.js';
+import type { ReconcileAction } from './reconcile.js';
 import { RunnerLink } from './runner-link.js';
 
 /** What a link session needs from the rest of the host. */
@@ -12,8 +13,8 @@ export interface LinkSessionDeps {
   helloTimeoutMs: number;
   commandTimeoutMs: number;
   log: FastifyBaseLogger;
-  /** Registers the node and reconciles its tasks; returns task ids the runner must kill. */
-  onHello(frame: HelloFrame): number[];
+  /** Registers the node and reconciles its tasks; returns what the runner must kill or stop. */
+  onHello(frame: HelloFrame): ReconcileAction[];
   /** Called after welcome went out, so placements on the new node follow it. */
   afterWelcome(name: string): void;
   /** Any frame from a registered runner proves it is alive. */
@@ -64,11 +65,11 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
         return;
       }
       clearTimeout(helloTimer);
-      const toKill = deps.onHello(frame);
+      const actions = deps.onHello(frame);
       link.send({ type: 'welcome', heartbeatIntervalMs: deps.heartbeatIntervalMs });
-      for (const taskId of toKill) {
-        link.command(taskId, 'kill', deps.commandTimeoutMs).catch((error: unknown) => {
-          deps.log.warn({ node: frame.name, taskId, err: error }, 'could not kill a task the host does not run');
+      for (const { taskId, action } of actions) {
+        link.command(taskId, action, deps.commandTimeoutMs).catch((error: unknown) => {
+          deps.log.warn({ node: frame.name, taskId, action, err: error }, 'could not end a task the host does not run');
         });
       }
       deps.afterWelcome(frame.name);

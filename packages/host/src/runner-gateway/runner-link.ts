@@ -1,21 +1,21 @@
 import type { WebSocket } from '@fastify/websocket';
-import { HostFrameSchema, KawaError, type CommandResultFrame, type HostFrame, type TaskAction } from '@kawa/protocol';
+import {
+  HostFrameSchema,
+  KawaError,
+  type CommandResultFrame,
+  type HostFrame,
+  type StreamOpenFrame,
+  type TaskAction,
+} from '@kawa/protocol';
+import { closeReason } from '../streams/close-codes.js';
+
+/** What a `stream-open` asks for, without its request id. */
+export type StreamOpenRequest = Omit<StreamOpenFrame, 'type' | 'requestId'>;
 
 interface PendingCommand {
   resolve: (result: CommandResultFrame) => void;
   reject: (error: KawaError) => void;
   timer: NodeJS.Timeout;
-}
-
-/** WebSocket close reasons are limited to 123 bytes. */
-function closeReason(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  return bytes.length <= 123
-    ? text
-    : bytes
-        .subarray(0, 120)
-        .toString('utf8')
-        .replace(/\uFFFD+$/, '') + '...';
 }
 
 /**
@@ -46,6 +46,27 @@ export class RunnerLink {
    * KAWA_ERR_RUNNER_TIMEOUT after `timeoutMs`, or KAWA_ERR_RUNNER_UNAVAILABLE if the link drops.
    */
   command(taskId: number, action: TaskAction, timeoutMs: number): Promise<CommandResultFrame> {
+    return this.request(
+      (requestId) => ({ type: 'task-control', requestId, taskId, action }),
+      `"${action}" for task ${taskId}`,
+      timeoutMs,
+    );
+  }
+
+  /** Sends a `stream-open`; resolves with its `command-result` like `command`. */
+  openStream(stream: StreamOpenRequest, timeoutMs: number): Promise<CommandResultFrame> {
+    return this.request(
+      (requestId) => ({ type: 'stream-open', requestId, ...stream }),
+      `the ${stream.kind} stream for task ${stream.taskId}`,
+      timeoutMs,
+    );
+  }
+
+  private request(
+    frame: (requestId: number) => HostFrame,
+    what: string,
+    timeoutMs: number,
+  ): Promise<CommandResultFrame> {
     const requestId = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -53,12 +74,12 @@ export class RunnerLink {
         reject(
           new KawaError(
             'KAWA_ERR_RUNNER_TIMEOUT',
-            `node ${this.name ?? '?'} did not answer "${action}" for task ${taskId} within ${timeoutMs} ms`,
+            `node ${this.name ?? '?'} did not answer ${what} within ${timeoutMs} ms`,
           ),
         );
       }, timeoutMs);
       this.pending.set(requestId, { resolve, reject, timer });
-      if (!this.send({ type: 'task-control', requestId, taskId, action })) {
+      if (!this.send(frame(requestId))) {
         this.failPending(requestId, `the runner link to node ${this.name ?? '?'} is closed`);
       }
     });

@@ -4,6 +4,8 @@ import type { Task, TaskSpec } from '@kawa/protocol';
 export function toTaskSpec(task: Task): TaskSpec {
   return {
     id: task.id,
+    kind: task.kind,
+    publicKey: task.publicKey,
     batchId: task.batchId,
     command: task.command,
     env: task.env,

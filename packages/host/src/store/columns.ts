@@ -5,9 +5,11 @@ import {
   NodeUsageSchema,
   SyncProgressSchema,
   TargetSchema,
+  TaskKindSchema,
   TaskStatusSchema,
   type Mount,
   type SyncProgress,
+  type TaskKind,
   type TaskStatus,
 } from '@kawa/protocol';
 
@@ -42,5 +44,11 @@ export const decodeUsage = (text: string): z.output<typeof NodeUsageSchema> =>
 export function decodeStatus(text: string): TaskStatus {
   const result = TaskStatusSchema.safeParse(text);
   if (!result.success) throw new Error(`corrupt task status "${text}"`);
+  return result.data;
+}
+
+export function decodeKind(text: string): TaskKind {
+  const result = TaskKindSchema.safeParse(text);
+  if (!result.success) throw new Error(`corrupt task kind "${text}"`);
   return result.data;
 }

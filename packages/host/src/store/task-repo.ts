@@ -7,10 +7,12 @@ import {
   type Target,
   type Task,
   type TaskEvent,
+  type TaskKind,
   type TaskStatus,
 } from '@kawa/protocol';
 import {
   decodeIntArray,
+  decodeKind,
   decodeMounts,
   decodeStatus,
   decodeStringArray,
@@ -21,6 +23,9 @@ import {
 
 /** What a submit stores for one task, before it has an id. */
 export interface NewTask {
+  kind: TaskKind;
+  /** A VPS's public key (authorized_keys); null for command tasks. */
+  publicKey: string | null;
   owner: string;
   command: string[];
   env: Record<string, string>;
@@ -61,6 +66,8 @@ export interface TaskPage {
 
 interface TaskRow {
   id: number;
+  kind: string;
+  public_key: string | null;
   batch_id: number;
   owner: string;
   command: string;
@@ -106,6 +113,8 @@ interface EventRow {
 function toTask(row: TaskRow): Task {
   return {
     id: row.id,
+    kind: decodeKind(row.kind),
+    publicKey: row.public_key,
     batchId: row.batch_id,
     owner: row.owner,
     command: decodeStringArray(row.command, 'tasks.command'),
@@ -166,16 +175,17 @@ export class TaskRepo {
   private readonly retryOfStatement: Statement<[number], TaskRow>;
   private readonly batchStatement: Statement<[number], { id: number }>;
   private readonly liveInBatchStatement: Statement<[number], TaskRow>;
+  private readonly liveVpsStatement: Statement<[], TaskRow>;
   private readonly listStatements = new Map<string, Statement<unknown[], TaskRow>>();
   private readonly countStatements = new Map<string, Statement<unknown[], { total: number }>>();
 
   constructor(private readonly db: Database) {
     this.insertBatchStatement = db.prepare('INSERT INTO batches (owner, submitted_at) VALUES (?, ?)');
     this.insertTaskStatement = db.prepare(`
-      INSERT INTO tasks (batch_id, owner, command, env, workdir, container, image, mounts, privileged, cores,
+      INSERT INTO tasks (kind, public_key, batch_id, owner, command, env, workdir, container, image, mounts, privileged, cores,
                          memory_bytes, target, private_network, private_pid, priority, gpu_count, numa_auto,
                          max_parallel, retry, retry_on_fail, attempt, retry_of, status, reason, submitted_at)
-      VALUES (@batchId, @owner, @command, @env, @workdir, @container, @image, @mounts, @privileged, @cores,
+      VALUES (@kind, @publicKey, @batchId, @owner, @command, @env, @workdir, @container, @image, @mounts, @privileged, @cores,
               @memoryBytes, @target, @privateNetwork, @privatePid, @priority, @gpuCount, @numaAuto,
               @maxParallel, @retry, @retryOnFail, @attempt, @retryOf, 'pending', @reason, @at)
       RETURNING *`);
@@ -210,6 +220,9 @@ export class TaskRepo {
     this.batchStatement = db.prepare('SELECT id FROM batches WHERE id = ?');
     this.liveInBatchStatement = db.prepare(
       `SELECT * FROM tasks WHERE batch_id = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
+    );
+    this.liveVpsStatement = db.prepare(
+      `SELECT * FROM tasks WHERE kind = 'vps' AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id DESC`,
     );
   }
 
@@ -261,6 +274,8 @@ export class TaskRepo {
     reason: string,
   ): Task {
     const row = this.insertTaskStatement.get({
+      kind: task.kind,
+      publicKey: task.publicKey,
       batchId,
       owner: task.owner,
       command: JSON.stringify(task.command),
@@ -304,6 +319,11 @@ export class TaskRepo {
   /** The tasks of a batch that are not in a final state, in id order. */
   liveInBatch(batchId: number): Task[] {
     return this.liveInBatchStatement.all(batchId).map(toTask);
+  }
+
+  /** VPS tasks that are not final (stopped ones included), newest first. */
+  liveVps(): Task[] {
+    return this.liveVpsStatement.all().map(toTask);
   }
 
   get(id: number): Task | null {

@@ -1,6 +1,7 @@
 import {
   KawaError,
   isFinalStatus,
+  restartableStatuses,
   type HostConfig,
   type ListTasksQuery,
   type ListTasksResponse,
@@ -9,6 +10,7 @@ import {
   type Task,
   type TaskAction,
   type TaskEvent,
+  type TaskStatus,
 } from '@kawa/protocol';
 import type { Clock } from '../clock.js';
 import type { Principal } from '../auth/principal.js';
@@ -36,9 +38,20 @@ export interface TasksServiceDeps {
 
 /** Which states each action applies to, and what to say otherwise. */
 const actionStates: Record<TaskAction, { allowed: ReadonlySet<string>; refusal: string }> = {
-  kill: { allowed: new Set(['pending', 'assigned', 'syncing', 'running', 'paused']), refusal: 'it has already ended' },
+  kill: {
+    allowed: new Set(['pending', 'assigned', 'syncing', 'running', 'paused', 'stopped']),
+    refusal: 'it has already ended',
+  },
   pause: { allowed: new Set(['running']), refusal: 'only a running task can be paused' },
   resume: { allowed: new Set(['paused']), refusal: 'only a paused task can be resumed' },
+  // A pending VPS is never asked to stop (the VPS service kills it: it never ran).
+  stop: { allowed: new Set(['assigned', 'syncing', 'running', 'paused']), refusal: 'it is not on a node' },
+};
+
+/** What a task that is killed without its runner says: it never started, or it was a stopped VPS. */
+const localKillReasons: Partial<Record<TaskStatus, string>> = {
+  pending: 'killed before it started',
+  stopped: 'killed while stopped',
 };
 
 export class TasksService {
@@ -75,9 +88,10 @@ export class TasksService {
   }
 
   /**
-   * Kill, pause or resume. A pending task is killed here; a placed one is asked through its
-   * runner, and the answer is the task as stored once the runner confirmed (it reports the
-   * state change before the command result, so the store is already up to date).
+   * Kill, pause, resume or stop. A pending task (or a stopped VPS, which has no container) is
+   * killed here; a placed one is asked through its runner, and the answer is the task as stored
+   * once the runner confirmed (it reports the state change before the command result, so the
+   * store is already up to date).
    */
   async control(id: number, action: TaskAction): Promise<Task> {
     const task = this.get(id);
@@ -91,10 +105,11 @@ export class TasksService {
         },
       );
     }
-    if (task.status === 'pending') {
+    const localReason = action === 'kill' ? localKillReasons[task.status] : undefined;
+    if (localReason !== undefined) {
       this.deps.scheduler.remove(id);
-      const killed = this.deps.lifecycle.transition(task, 'killed', { reason: 'killed before it started' });
-      if (!killed) throw new Error(`task ${id} left pending while being killed`);
+      const killed = this.deps.lifecycle.transition(task, 'killed', { reason: localReason });
+      if (!killed) throw new Error(`task ${id} left ${task.status} while being killed`);
       return killed;
     }
     if (task.node === null) throw new Error(`task ${id} is ${task.status} but has no node`);
@@ -147,16 +162,19 @@ export class TasksService {
     return { batchId, killed };
   }
 
-  /** The task once it is final, or as it is when `timeoutMs` passes or the client leaves. */
+  /**
+   * The task once it is final or a stopped VPS (which changes only when someone restarts or
+   * kills it), or as it is when `timeoutMs` passes or the client leaves.
+   */
   async wait(id: number, timeoutMs: number, signal: AbortSignal): Promise<Task> {
     const task = this.get(id);
-    if (isFinalStatus(task.status)) return task;
+    if (isFinalStatus(task.status) || restartableStatuses.has(task.status)) return task;
     await this.deps.waiters.waitFinal(id, timeoutMs, signal);
     return this.get(id);
   }
 
   /** Pending tasks show the scheduler's current reason rather than the one stored at submit. */
-  private withLiveReason(task: Task): Task {
+  withLiveReason(task: Task): Task {
     if (task.status !== 'pending') return task;
     const reason = this.deps.scheduler.pendingReason(task.id);
     return reason === null ? task : { ...task, reason };

@@ -20,13 +20,13 @@ import { checkMountsAllowed } from './mount-policy.js';
 export const NOT_YET_SCHEDULED = 'waiting for the scheduler';
 
 /** Where a task runs: an env (`container`), a registry image, or neither (the no-Docker executor). */
-interface Runtime {
+export interface Runtime {
   container: string | null;
   image: string | null;
 }
 
 /** `image` wins; otherwise the named container, else the host's default; NULL means no Docker. */
-function runtimeOf(request: SubmitTaskRequest, config: HostConfig): Runtime {
+export function runtimeOf(request: Pick<SubmitTaskRequest, 'image' | 'container'>, config: HostConfig): Runtime {
   if (request.image !== undefined) return { container: null, image: request.image };
   const container = request.container ?? config.default_container;
   return { container: container === NO_CONTAINER ? null : container, image: null };
@@ -117,6 +117,8 @@ export async function planSubmit(
   // Command-major: a sweep's tasks come in the order kawarun runs them, each on every target.
   return commands.flatMap((command) =>
     targets.map((target) => ({
+      kind: 'command' as const,
+      publicKey: null,
       owner: principal.user,
       command,
       env: request.env,

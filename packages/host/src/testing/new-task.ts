@@ -3,6 +3,8 @@ import type { NewTask } from '../store/task-repo.js';
 /** A minimal task row for store-level tests: `true`, one core, no target. */
 export function newTask(fields: Partial<NewTask> = {}): NewTask {
   return {
+    kind: 'command',
+    publicKey: null,
     owner: 'admin',
     command: ['true'],
     env: {},

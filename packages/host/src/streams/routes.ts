@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  KawaError,
+  RUNNER_STREAM_PATH,
+  StreamIdParamsSchema,
+  parseOrThrow,
+  wsRoutes,
+  type StreamKind,
+} from '@kawa/protocol';
+import { authHook, principalOf } from '../auth/hook.js';
+import type { AuthService } from '../auth/service.js';
+import { closeReason } from './close-codes.js';
+import type { TaskStreams } from './service.js';
+import type { StreamTarget } from './target.js';
+
+const notUpgraded = (path: string) => (): never => {
+  throw new KawaError('KAWA_ERR_BAD_REQUEST', `${path} is a WebSocket: connect with an Upgrade request`);
+};
+
+/**
+ * The client streams (`vpsSsh`, `taskTerminal`) and the runners' dial-back. Every check runs
+ * before the upgrade, so a refusal is a plain HTTP answer with a coded error body (401, 403,
+ * 400, 404, 409, 503); only what happens after (the runner's answer) arrives as frames.
+ */
+export function registerStreamRoutes(app: FastifyInstance, auth: AuthService, streams: TaskStreams): void {
+  const targets = new WeakMap<FastifyRequest, StreamTarget>();
+  const client = (kind: StreamKind, route: { path: string; auth: 'user' }): void => {
+    app.route({
+      method: 'GET',
+      url: route.path,
+      onRequest: authHook(auth, route.auth),
+      preHandler: (request, _reply, done) => {
+        try {
+          const principal = principalOf(request);
+          targets.set(request, streams.target(kind, { principal, params: request.params, query: request.query }));
+          done();
+        } catch (error) {
+          done(error as Error);
+        }
+      },
+      handler: notUpgraded(route.path),
+      wsHandler: (socket, request) => {
+        const target = targets.get(request);
+        if (target) return streams.run(socket, target);
+        request.log.error({ route: route.path }, 'a stream was upgraded without its checks');
+        socket.close(1011, 'internal error');
+      },
+    });
+  };
+  client('ssh', wsRoutes.vpsSsh);
+  client('terminal', wsRoutes.taskTerminal);
+
+  // The runner's half: the join token, and a stream id that waits for exactly this dial-back.
+  app.route({
+    method: 'GET',
+    url: RUNNER_STREAM_PATH,
+    onRequest: authHook(auth, 'runner'),
+    preHandler: (request, _reply, done) => {
+      try {
+        const { streamId } = parseOrThrow(StreamIdParamsSchema, request.params, 'path parameters');
+        if (!streams.broker.has(streamId))
+          throw new KawaError(
+            'KAWA_ERR_NOT_FOUND',
+            'no stream with this id waits for its runner (unknown, expired or joined)',
+          );
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    handler: notUpgraded(RUNNER_STREAM_PATH),
+    wsHandler: (socket, request) => {
+      const { streamId } = parseOrThrow(StreamIdParamsSchema, request.params, 'path parameters');
+      // It may have expired between the check and the upgrade.
+      if (!streams.broker.join(streamId, socket))
+        socket.close(4404, closeReason('the stream expired before it was joined'));
+    },
+  });
+}
