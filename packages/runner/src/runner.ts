@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { sanitizeNodeName } from '@kawa/config';
 import {
-  isFinalStatus,
   KawaError,
   PROTOCOL_VERSION,
   sharedLayout,
+  type CommandResultFrame,
   type RunnerConfig,
   type TaskEventFrame,
 } from '@kawa/protocol';
@@ -22,7 +22,10 @@ import { createEnvSync } from './envs/env-sync.js';
 import { createHostLink, type HostLink, type HostWorkFrame } from './host-link/host-link.js';
 import { runnerLinkUrl } from './host-link/link-url.js';
 import { createLogger, type LogLevel } from './logger.js';
-import { PendingReports } from './state/pending-reports.js';
+import type { ControlOutcome } from './executors/process/task-control.js';
+import { endsOnNode, PendingReports } from './state/pending-reports.js';
+import { createStreamService } from './streams/stream-service.js';
+import type { StreamSubject } from './streams/stream-target.js';
 import { openTaskTable } from './state/task-table.js';
 import { defaultSystemRoots, type SystemRoots } from './system/roots.js';
 import { createSystemProbe } from './system/system-probe.js';
@@ -48,7 +51,10 @@ export interface RunningRunner {
    * if the runner is closed before that. Later drops reconnect on their own.
    */
   connected: Promise<void>;
-  /** Stops the link, kills the runner's live tasks (reported killed while connected) and removes their cgroups. */
+  /**
+   * Stops the link and its streams, kills the runner's live tasks and stops its VPS (reported while
+   * connected), and removes their cgroups.
+   */
   close(): Promise<void>;
 }
 
@@ -76,7 +82,8 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   const { config } = options;
   const logger = createLogger(options.logLevel ?? 'info');
   const name = config.name === '' ? sanitizeNodeName(hostname()) : config.name;
-  const url = runnerLinkUrl(options.hostUrl ?? config.host_url);
+  const hostUrl = options.hostUrl ?? config.host_url;
+  const url = runnerLinkUrl(hostUrl);
   const token = joinTokenReader(options);
   await token().catch((error: unknown) => {
     throw error instanceof KawaError ? error : new KawaError('KAWA_ERR_CONFIG', errorMessage(error), { cause: error });
@@ -125,15 +132,15 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   const reports = new PendingReports();
   // The link is made below; events only flow once it exists (tasks arrive through it).
   let link: HostLink | null = null;
-  /** Docker tasks from their start until their final event: where their controls go. */
+  /** Docker tasks and VPS from their start until their end here: where their controls go. */
   const dockerTasks = new Set<number>();
   const report = (frame: TaskEventFrame): void => {
     reports.produced(frame);
-    if (isFinalStatus(frame.status)) dockerTasks.delete(frame.taskId);
+    if (endsOnNode(frame.status)) dockerTasks.delete(frame.taskId);
     link?.sendEvent(frame, {
       onDelivered: () => {
         reports.delivered(frame);
-        if (!isFinalStatus(frame.status)) return;
+        if (!endsOnNode(frame.status)) return;
         // Each executor forgets only ids it holds a record for, so telling both is safe.
         processExecutor.finalDelivered(frame.taskId);
         dockerExecutor.finalDelivered(frame.taskId);
@@ -191,6 +198,23 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     clock,
   });
 
+  /** What a stream into a task reaches: its container, a no-Docker task (none), or nothing. */
+  const streamSubject = (taskId: number): StreamSubject => {
+    if (dockerTasks.has(taskId)) return dockerExecutor.lookup(taskId);
+    const noDocker = processExecutor.liveTasks().some((task) => task.taskId === taskId);
+    return noDocker ? { kind: 'no-docker' } : null;
+  };
+  const streams = createStreamService({
+    hostUrl,
+    token,
+    nodeName: name,
+    engine: docker,
+    subject: streamSubject,
+    logger,
+  });
+  const answer = (requestId: number, outcome: ControlOutcome): void =>
+    link?.sendCommandResult(commandResult(requestId, outcome));
+
   const onFrame = (frame: HostWorkFrame): void => {
     switch (frame.type) {
       case 'task-start':
@@ -205,16 +229,13 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
       case 'task-control': {
         const executor = dockerTasks.has(frame.taskId) ? dockerExecutor : processExecutor;
         // The executor emits the task-event before it resolves, so the event goes out first.
-        void executor.control(frame.taskId, frame.action).then((outcome) => {
-          link?.sendCommandResult({
-            type: 'command-result',
-            requestId: frame.requestId,
-            ok: outcome.ok,
-            error: outcome.ok ? null : { code: outcome.code, message: outcome.message.slice(0, 4096) },
-          });
-        });
+        void executor.control(frame.taskId, frame.action).then((outcome) => answer(frame.requestId, outcome));
         return;
       }
+      case 'stream-open':
+        // Answered once the stream is dialled back and open, or with why it cannot be.
+        void streams.open(frame).then((outcome) => answer(frame.requestId, outcome));
+        return;
     }
   };
 
@@ -240,10 +261,19 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     connected: hostLink.connected,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([processExecutor.close(), dockerExecutor.close()]);
+        await Promise.all([streams.close(), processExecutor.close(), dockerExecutor.close()]);
         if (hostLink.isConnected()) await hostLink.flush(2000);
         await hostLink.close();
       })()),
+  };
+}
+
+function commandResult(requestId: number, outcome: ControlOutcome): CommandResultFrame {
+  return {
+    type: 'command-result',
+    requestId,
+    ok: outcome.ok,
+    error: outcome.ok ? null : { code: outcome.code, message: outcome.message.slice(0, 4096) },
   };
 }
 

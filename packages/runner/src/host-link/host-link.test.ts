@@ -6,7 +6,7 @@ import { FakeHost } from '../testing/fake-host.js';
 import { waitFor } from '../testing/wait-for.js';
 import { reconnectDelay } from './backoff.js';
 import { createHostLink, type HostLink, type HostLinkOptions, type HostWorkFrame } from './host-link.js';
-import { runnerLinkUrl } from './link-url.js';
+import { runnerLinkUrl, runnerStreamUrl } from './link-url.js';
 import { Outbox } from './outbox.js';
 
 const usage: NodeUsage = { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, temperatures: [], gpus: [] };
@@ -64,6 +64,15 @@ describe('runner link url', () => {
   it('maps http to ws and https to wss, keeping a path prefix', () => {
     expect(runnerLinkUrl('http://127.0.0.1:8000')).toBe('ws://127.0.0.1:8000/api/v1/runner-link');
     expect(runnerLinkUrl('https://kawa.lab/prefix/')).toBe('wss://kawa.lab/prefix/api/v1/runner-link');
+  });
+
+  it('puts reverse streams under the same base, with the stream id in the path', () => {
+    expect(runnerStreamUrl('http://127.0.0.1:8000', 'abcdefghijklmnop')).toBe(
+      'ws://127.0.0.1:8000/api/v1/runner-link/streams/abcdefghijklmnop',
+    );
+    expect(runnerStreamUrl('https://kawa.lab/prefix/?x=1', 'A_b-0123456789abcd')).toBe(
+      'wss://kawa.lab/prefix/api/v1/runner-link/streams/A_b-0123456789abcd',
+    );
   });
 });
 

@@ -1,6 +1,14 @@
-import { isFinalStatus, type HelloFrame, type TaskEventFrame } from '@kawa/protocol';
+import { isFinalStatus, restartableStatuses, type HelloFrame, type TaskEventFrame } from '@kawa/protocol';
 
 type LiveTask = HelloFrame['liveTasks'][number];
+
+/**
+ * Whether the task is over on this node: a final state, or a stopped VPS (not final for the
+ * host, which may start it again, but nothing of it is left here).
+ */
+export function endsOnNode(status: TaskEventFrame['status']): boolean {
+  return isFinalStatus(status) || restartableStatuses.has(status);
+}
 type LiveStatus = 'running' | 'paused';
 
 interface PendingFinal {
@@ -14,8 +22,8 @@ interface PendingFinal {
 /**
  * Tracks task events on their way to the host, to build hello's `liveTasks` after a drop.
  *
- * A task that ended while the link was down still counts as live until its final event is
- * delivered. hello lists it with its last live state, and the queued final event follows right
+ * A task that ended while the link was down (or a VPS that stopped) still counts as live until
+ * its final event is delivered. hello lists it with its last live state, and the queued final event follows right
  * after welcome, carrying the exit code and message. Listing it with its final state instead
  * would let the host close it without them; leaving it out would make the host mark it lost.
  */
@@ -27,7 +35,7 @@ export class PendingReports {
   produced(frame: TaskEventFrame): void {
     if (frame.status === 'running' || frame.status === 'paused') {
       this.lastLive.set(frame.taskId, frame.status);
-    } else if (isFinalStatus(frame.status)) {
+    } else if (endsOnNode(frame.status)) {
       this.finals.set(frame.taskId, {
         status: frame.status,
         lastLive: this.lastLive.get(frame.taskId) ?? null,
@@ -38,7 +46,7 @@ export class PendingReports {
   }
 
   delivered(frame: TaskEventFrame): void {
-    if (isFinalStatus(frame.status)) this.finals.delete(frame.taskId);
+    if (endsOnNode(frame.status)) this.finals.delete(frame.taskId);
   }
 
   dropped(frame: TaskEventFrame): void {

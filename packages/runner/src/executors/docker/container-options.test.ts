@@ -30,7 +30,12 @@ describe('buildContainerOptions', () => {
     expect(options.Entrypoint).toBeUndefined();
     expect(options.Tty).toBe(false);
     expect(options.WorkingDir).toBeUndefined();
-    expect(options.Labels).toEqual({ 'kawa.task-id': '42', 'kawa.batch-id': '7', 'kawa.node': 'node-a' });
+    expect(options.Labels).toEqual({
+      'kawa.task-id': '42',
+      'kawa.batch-id': '7',
+      'kawa.node': 'node-a',
+      'kawa.kind': 'command',
+    });
     expect(options.Env).toEqual([
       'GREETING=hi there',
       'KAWA_TASK_ID=42',

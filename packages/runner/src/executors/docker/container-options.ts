@@ -15,6 +15,8 @@ export const taskLabels = {
   taskId: 'kawa.task-id',
   batchId: 'kawa.batch-id',
   node: 'kawa.node',
+  /** `command` or `vps`: what the container is, for whoever lists them. */
+  kind: 'kawa.kind',
 } as const;
 
 export interface ContainerContext {
@@ -49,6 +51,7 @@ export function buildContainerOptions(
       [taskLabels.taskId]: String(spec.id),
       [taskLabels.batchId]: String(spec.batchId),
       [taskLabels.node]: context.nodeName,
+      [taskLabels.kind]: spec.kind,
     },
     AttachStdout: true,
     AttachStderr: true,

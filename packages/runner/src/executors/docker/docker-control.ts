@@ -17,15 +17,17 @@ export interface DockerControlDeps {
 /** How long a kill waits for the task's final event before answering. */
 const KILL_WAIT_MS = 10_000;
 
-/** Kill, pause and resume of Docker tasks through the Engine API; `stop` is for a VPS only. */
-export function createDockerControls({ engine, nodeName, logger, onChange }: DockerControlDeps): {
+export interface DockerControls {
   runControl: (task: DockerTask, action: TaskAction) => Promise<ControlOutcome>;
   stopContainer: (task: DockerTask) => Promise<void>;
   /** Pause or resume, for VPS controls too: the same engine calls and state changes. */
   toggle: (task: DockerTask, action: 'pause' | 'resume') => Promise<ControlOutcome>;
   /** Logs and answers an action that threw. */
   failed: (task: DockerTask, action: TaskAction, error: unknown) => ControlOutcome;
-} {
+}
+
+/** Kill, pause and resume of Docker tasks through the Engine API; `stop` is for a VPS only. */
+export function createDockerControls({ engine, nodeName, logger, onChange }: DockerControlDeps): DockerControls {
   const quietly = (task: DockerTask, what: string) => (error: unknown) =>
     logger.debug(`${what} of task ${task.spec.id}: ${errorMessage(error)}`);
 

@@ -15,17 +15,24 @@ import { createLimiter } from '../../util/limiter.js';
 import { sleep } from '../../util/sleep.js';
 import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
 import type { LiveTaskSummary, ProcessExecutor } from '../process/process-executor.js';
-import type { ControlOutcome } from '../process/task-control.js';
 import { taskLocalTempDir } from '../process/task-env.js';
 import { buildContainerOptions } from './container-options.js';
 import { createDockerControls } from './docker-control.js';
 import type { DockerEngine, OutputAttachment } from './docker-engine.js';
-import { newDockerTask, type DockerTask } from './docker-task.js';
+import {
+  containerLookup,
+  liveSummary,
+  newDockerTask,
+  queueControl,
+  type ContainerLookup,
+  type DockerTask,
+} from './docker-task.js';
 import { createOwnedContainer } from './owned-container.js';
 import { startFailure } from './start-failure.js';
 import { createSyncWatcher } from './sync-watcher.js';
 import { taskEventFrame, type EventDetails } from './task-event.js';
 import { createDockerTaskRecords } from './task-records.js';
+import { createVpsExecutor } from './vps-executor.js';
 import { openTaskLogs, type TaskLogFiles } from './task-logs.js';
 
 export interface DockerExecutorOptions {
@@ -46,11 +53,15 @@ export interface DockerExecutorOptions {
 }
 
 /**
- * Runs tasks with an env or an image in a fresh container each, through the Docker Engine. The
- * same contract as the no-Docker executor, so the runner routes to either; its liveTasks also
- * lists tasks still syncing or starting (as `syncing`), and close() kills those too.
+ * Runs tasks with an env or an image in a fresh container each, through the Docker Engine, and
+ * VPS tasks (vps-executor.ts). The same contract as the no-Docker executor, so the runner
+ * routes to either; its liveTasks also lists tasks still syncing or starting (as `syncing`),
+ * and close() kills those too (VPS tasks are stopped, so they can be restarted).
  */
-export type DockerExecutor = ProcessExecutor;
+export interface DockerExecutor extends ProcessExecutor {
+  /** A live task's or VPS's container, for terminal and SSH streams; null when none is live here. */
+  lookup(taskId: number): ContainerLookup | null;
+}
 
 /** Container creates and starts in flight at once; more only queue up inside dockerd. */
 const START_SLOTS = 4;
@@ -270,8 +281,18 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     },
   });
 
+  const vps = createVpsExecutor({
+    ...options,
+    clock,
+    records,
+    controls,
+    startSlot,
+    emit,
+  });
+
   return {
     start(spec) {
+      if (spec.kind === 'vps') return vps.start(spec);
       if (closing) {
         logger.warn(`task ${spec.id} arrived while the runner is stopping; not started`);
         return;
@@ -286,6 +307,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     },
 
     control(taskId, action) {
+      if (vps.has(taskId)) return vps.control(taskId, action);
       const task = live.get(taskId);
       if (task === undefined) {
         return Promise.resolve({
@@ -296,22 +318,17 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       }
       // One after another, as the host sent them. None waits on a sync (pause and resume of a
       // syncing task answer at once), so a kill is never stuck behind a slow load.
-      const run = (): Promise<ControlOutcome> => controls.runControl(task, action);
-      const result = task.controls.then(run, run);
-      task.controls = result;
-      return result;
+      return queueControl(task, () => controls.runControl(task, action));
     },
 
     liveTasks() {
-      const summaries: LiveTaskSummary[] = [];
-      for (const task of live.values()) {
-        // A task still starting is reported syncing: it holds its resources and is on its way.
-        if (task.status === 'syncing' || task.status === 'starting')
-          summaries.push({ taskId: task.spec.id, status: 'syncing' });
-        else if (task.status === 'running' || task.status === 'paused')
-          summaries.push({ taskId: task.spec.id, status: task.status });
-      }
-      return summaries;
+      const summaries: LiveTaskSummary[] = [...live.values()].flatMap((task) => liveSummary(task) ?? []);
+      return [...summaries, ...vps.liveTasks()];
+    },
+
+    lookup(taskId) {
+      const task = live.get(taskId);
+      return task === undefined ? vps.lookup(taskId) : containerLookup(task);
     },
 
     finalDelivered(taskId) {
@@ -320,7 +337,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
 
     async close() {
       closing = true;
-      await Promise.all([...live.values()].map((task) => controls.runControl(task, 'kill')));
+      await Promise.all([...[...live.values()].map((task) => controls.runControl(task, 'kill')), vps.close()]);
       await Promise.all(exits);
       await records.flush();
     },

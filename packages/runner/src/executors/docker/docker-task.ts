@@ -41,3 +41,31 @@ export function newDockerTask(spec: TaskSpec): DockerTask {
     controls: Promise.resolve(),
   };
 }
+
+/** Runs a control after the task's earlier ones (as the host sent them) and resolves with its answer. */
+export function queueControl<T>(task: DockerTask, run: () => Promise<T>): Promise<T> {
+  const result = task.controls.then(run, run);
+  task.controls = result;
+  return result;
+}
+
+/**
+ * The task as hello lists it, or null while it ends. A task still starting is reported
+ * syncing: it holds its resources and is on its way.
+ */
+export function liveSummary(task: DockerTask): { taskId: number; status: 'syncing' | 'running' | 'paused' } | null {
+  if (task.status === 'syncing' || task.status === 'starting') return { taskId: task.spec.id, status: 'syncing' };
+  if (task.status === 'running' || task.status === 'paused') return { taskId: task.spec.id, status: task.status };
+  return null;
+}
+
+/** Where a live task's terminal or SSH stream goes: its container, once it has one. */
+export interface ContainerLookup {
+  kind: TaskSpec['kind'];
+  status: DockerTaskStatus;
+  containerId: string | null;
+}
+
+export function containerLookup(task: DockerTask): ContainerLookup {
+  return { kind: task.spec.kind, status: task.status, containerId: task.containerId };
+}

@@ -1,0 +1,338 @@
+import { mkdir, rmdir } from 'node:fs/promises';
+import {
+  KawaError,
+  type NumaZone,
+  type RunnerReportedStatus,
+  type TaskAction,
+  type TaskProgressFrame,
+  type TaskSpec,
+} from '@kawa/protocol';
+import type { EnvSync, ImageSource } from '../../envs/env-sync.js';
+import type { Logger } from '../../logger.js';
+import type { Clock } from '../../util/clock.js';
+import { errorMessage } from '../../util/errno.js';
+import { sleep } from '../../util/sleep.js';
+import type { LiveTaskSummary } from '../process/process-executor.js';
+import type { ControlOutcome } from '../process/task-control.js';
+import { taskLocalTempDir } from '../process/task-env.js';
+import type { DockerControls } from './docker-control.js';
+import type { DockerEngine } from './docker-engine.js';
+import {
+  containerLookup,
+  liveSummary,
+  newDockerTask,
+  queueControl,
+  type ContainerLookup,
+  type DockerTask,
+} from './docker-task.js';
+import { createOwnedContainer } from './owned-container.js';
+import { SshdWaitAbandoned, waitForSshd } from './sshd-ready.js';
+import { startFailure } from './start-failure.js';
+import { createSyncWatcher } from './sync-watcher.js';
+import type { EventDetails } from './task-event.js';
+import type { DockerTaskRecords } from './task-records.js';
+import { buildVpsContainerOptions, SSHD_PATH, vpsContainerName } from './vps-options.js';
+import { authorizedKeysArchive } from './vps-key.js';
+
+/** How a VPS ends on this node: stopped (restartable) or killed (final). */
+type VpsEnding = Extract<RunnerReportedStatus, 'stopped' | 'killed'>;
+
+/** A VPS on this node; `ending` is set once a stop or kill was asked for. */
+interface VpsTask extends DockerTask {
+  ending: VpsEnding | null;
+}
+
+export interface VpsExecutorOptions {
+  nodeName: string;
+  sharedDir: string;
+  localTempDir: string;
+  numaZones: readonly NumaZone[];
+  engine: DockerEngine;
+  envSync: EnvSync;
+  logger: Logger;
+  clock: Clock;
+  records: DockerTaskRecords;
+  /** Shared with the Docker executor: pause and resume are the same engine calls. */
+  controls: DockerControls;
+  /** Shared with command tasks, so a burst of both queues in one line. */
+  startSlot: <T>(job: () => Promise<T>) => Promise<T>;
+  emit: (task: DockerTask, status: RunnerReportedStatus, details?: EventDetails, at?: number) => void;
+  onProgress: (frame: TaskProgressFrame) => void;
+}
+
+/** What the Docker executor needs of its VPS half. */
+export interface VpsExecutor {
+  has(taskId: number): boolean;
+  start(spec: TaskSpec): void;
+  control(taskId: number, action: TaskAction): Promise<ControlOutcome>;
+  liveTasks(): LiveTaskSummary[];
+  lookup(taskId: number): ContainerLookup | null;
+  /** Stops every VPS (they can be restarted later) and waits until each is reported. */
+  close(): Promise<void>;
+}
+
+/** sshd makes its host keys at the first start: a second on a fast node, more on a busy one. */
+const SSHD_START_MS = 30_000;
+const SSHD_POLL_MS = 100;
+/** sshd ends at SIGTERM; the grace is for an image whose sshd does not. */
+const STOP_GRACE_SECONDS = 5;
+/** How long a stop or kill waits for the VPS's end before answering anyway. */
+const END_WAIT_MS = 30_000;
+/** After an exit, how long the engine may take to show the restart its policy makes. */
+const RESTART_SETTLE_POLLS = 30;
+const RESTART_SETTLE_MS = 100;
+/** After the engine broke the watch (a dockerd restart), the pause before watching again. */
+const REWATCH_DELAY_MS = 1000;
+
+/**
+ * VPS tasks: `kawa-vps-<id>` runs sshd with the user's key, restarts unless stopped, and has
+ * no end of its own. A stop removes the container and reports `stopped` (the host may start
+ * the same task again, which recreates it from the same env and key); a kill removes it and
+ * reports `killed`. Nothing of a stopped VPS is left running: no container, no port.
+ */
+export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
+  const { engine, envSync, logger, clock, records, controls, emit } = options;
+  const live = new Map<number, VpsTask>();
+  let closing = false;
+
+  /** Reports the end once, forgets the VPS and lets a later start of the same id in. */
+  function finish(task: VpsTask, status: RunnerReportedStatus, details: EventDetails = {}): void {
+    if (live.get(task.spec.id) !== task) return;
+    const at = clock.now();
+    live.delete(task.spec.id);
+    task.status = 'ending';
+    records.final(task, status, {
+      exitCode: details.exitCode ?? null,
+      message: details.message ?? null,
+      errorCode: details.errorCode ?? null,
+      at,
+    });
+    logger.debug(`VPS ${task.spec.id} ${status}${details.message ? `: ${details.message}` : ''}`);
+    emit(task, status, details, at);
+    task.markFinished();
+  }
+
+  async function launch(task: VpsTask): Promise<void> {
+    const { spec } = task;
+    let port: number;
+    try {
+      await engine.ping();
+      const source: ImageSource = spec.container !== null ? { env: spec.container } : { image: spec.image ?? '' };
+      const watcher = createSyncWatcher(
+        task,
+        (message) => emit(task, 'syncing', { message }),
+        options.onProgress,
+        clock,
+      );
+      const image = await envSync.prepare(source, watcher, task.abort.signal);
+      task.status = 'starting';
+      const id = await options.startSlot(() => createAndStart(task, image));
+      port = await waitForSshd(engine, id, {
+        timeoutMs: SSHD_START_MS,
+        pollMs: SSHD_POLL_MS,
+        stillWanted: () => task.ending === null,
+      });
+    } catch (error) {
+      await removeLeftovers(task);
+      if (task.ending !== null) finish(task, task.ending, { message: `${task.ending} before it started` });
+      else finish(task, 'failed', startFailure(error, spec, options.nodeName));
+      return;
+    }
+    if (task.ending !== null) {
+      await removeLeftovers(task);
+      finish(task, task.ending, { message: `${task.ending} before it started` });
+      return;
+    }
+    task.startedAt = clock.now();
+    task.status = 'running';
+    logger.debug(`VPS ${spec.id} running as ${vpsContainerName(spec.id)}, sshd on 127.0.0.1:${port}`);
+    emit(task, 'running', {}, task.startedAt);
+    records.put(task, 'running');
+    void watch(task);
+  }
+
+  /** Creates the container, checks it has sshd, installs the key, starts it; resolves with its id. */
+  async function createAndStart(task: VpsTask, image: string): Promise<string> {
+    const { spec } = task;
+    if (task.ending !== null) throw new SshdWaitAbandoned();
+    const archive = authorizedKeysArchive(spec.id, spec.publicKey);
+    await mkdir(taskLocalTempDir(options.localTempDir, spec.id), { recursive: true });
+    const id = await createOwnedContainer(
+      engine,
+      buildVpsContainerOptions(spec, { ...options, image }),
+      options.nodeName,
+      logger,
+    );
+    task.containerId = id;
+    // Never a password or an empty root login instead: without sshd the VPS does not start.
+    if (!(await engine.pathExists(id, SSHD_PATH))) {
+      const what = spec.container !== null ? `env ${spec.container}` : `image ${spec.image ?? ''}`;
+      throw new KawaError(
+        'KAWA_ERR_VPS_NO_SSHD',
+        `${what} has no OpenSSH server (${SSHD_PATH}), so VPS ${spec.id} cannot start: install openssh-server ` +
+          'in the env (kawa docker container shell, then tar create) or pick an image that has it',
+      );
+    }
+    await engine.putArchive(id, '/', archive);
+    if (task.ending !== null) throw new SshdWaitAbandoned();
+    await engine.startContainer(id);
+    return id;
+  }
+
+  /**
+   * Follows the running VPS until it ends. Each round blocks until the container's next exit;
+   * a crash is restarted by the engine (unless-stopped) and the VPS stays running. A container
+   * stopped or removed outside Kawa does not come back: the VPS is reported stopped.
+   */
+  async function watch(task: VpsTask): Promise<void> {
+    const id = task.containerId as string;
+    const current = (): boolean => live.get(task.spec.id) === task && task.ending === null;
+    while (current()) {
+      let exitCode: number | null = null;
+      try {
+        exitCode = await engine.waitContainer(id, 'next-exit');
+      } catch (error) {
+        if (!current()) return;
+        logger.debug(`watching VPS ${task.spec.id}: ${errorMessage(error)}`);
+        await sleep(REWATCH_DELAY_MS);
+      }
+      if (!current()) return;
+      const after = await afterExit(id);
+      // The engine does not answer: it may be restarting, and brings the container back with it.
+      if (after === 'unknown') continue;
+      if (after === 'back') {
+        if (exitCode !== null)
+          logger.warn(`VPS ${task.spec.id}: its container exited with code ${exitCode}; the engine restarts it`);
+        continue;
+      }
+      if (!current()) return;
+      task.status = 'ending';
+      await removeLeftovers(task);
+      finish(task, 'stopped', {
+        exitCode,
+        message: `${vpsContainerName(task.spec.id)} was stopped or removed outside Kawa; restart the VPS to recreate it`,
+      });
+      return;
+    }
+  }
+
+  /**
+   * Whether the container runs again (or waits for its restart) shortly after an exit, is
+   * down for good (stopped or removed), or cannot be told because the engine does not answer.
+   */
+  async function afterExit(id: string): Promise<'back' | 'down' | 'unknown'> {
+    let answered = false;
+    for (let poll = 0; poll < RESTART_SETTLE_POLLS; poll += 1) {
+      const state = await engine.inspectContainer(id).catch(() => undefined);
+      if (state === null) return 'down';
+      if (state !== undefined) {
+        answered = true;
+        if (state.running || state.restarting) return 'back';
+      }
+      await sleep(RESTART_SETTLE_MS);
+    }
+    return answered ? 'down' : 'unknown';
+  }
+
+  /** Removes the container (by id: the name may belong to another node) and an empty scratch dir. */
+  async function removeLeftovers(task: VpsTask): Promise<void> {
+    if (task.containerId !== null) {
+      await engine
+        .removeContainer(task.containerId)
+        .catch((error: unknown) =>
+          logger.warn(`cannot remove the container of VPS ${task.spec.id}: ${errorMessage(error)}`),
+        );
+    }
+    await rmdir(taskLocalTempDir(options.localTempDir, task.spec.id)).catch(() => {});
+  }
+
+  /**
+   * Stop or kill. A stop lets sshd end at SIGTERM; both then remove the container, so neither
+   * leaves a process or a published port behind. During sync or start-up the start-up itself
+   * notices and reports the end.
+   */
+  async function end(task: VpsTask, ending: VpsEnding, message: string | null = null): Promise<ControlOutcome> {
+    const verb = ending === 'stopped' ? 'stop' : 'kill';
+    if (task.status === 'ending' || task.ending !== null)
+      return { ok: false, code: 'KAWA_ERR_INVALID_STATE', message: `cannot ${verb} VPS ${task.spec.id}: it is ending` };
+    task.ending = ending;
+    if (task.status === 'syncing') task.abort.abort(new Error(`${ending} while syncing`));
+    if (task.status === 'running' || task.status === 'paused') {
+      const wasPaused = task.status === 'paused';
+      task.status = 'ending';
+      const id = task.containerId as string;
+      if (ending === 'stopped') {
+        // A frozen sshd cannot take SIGTERM; thaw it so the stop is graceful.
+        if (wasPaused) await engine.unpauseContainer(id).catch(() => undefined);
+        await engine
+          .stopContainer(id, STOP_GRACE_SECONDS)
+          .catch((error: unknown) => logger.debug(`stopping VPS ${task.spec.id}: ${errorMessage(error)}`));
+      }
+      await removeLeftovers(task);
+      finish(task, ending, { message });
+    }
+    const ended = await Promise.race([task.finished.then(() => true), sleep(END_WAIT_MS).then(() => false)]);
+    if (!ended) logger.warn(`VPS ${task.spec.id} has not ended ${END_WAIT_MS} ms after its ${verb}`);
+    return { ok: true };
+  }
+
+  async function runControl(task: VpsTask, action: TaskAction): Promise<ControlOutcome> {
+    try {
+      switch (action) {
+        case 'pause':
+        case 'resume':
+          // SSH connections stall while the VPS is frozen and carry on after the resume.
+          return await controls.toggle(task, action);
+        case 'stop':
+          return await end(task, 'stopped');
+        case 'kill':
+          return await end(task, 'killed');
+      }
+    } catch (error) {
+      return controls.failed(task, action, error);
+    }
+  }
+
+  return {
+    has: (taskId) => live.has(taskId),
+
+    start(spec) {
+      if (closing) {
+        logger.warn(`VPS ${spec.id} arrived while the runner is stopping; not started`);
+        return;
+      }
+      if (live.has(spec.id)) {
+        logger.warn(`VPS ${spec.id} is already here; ignoring the repeated start`);
+        return;
+      }
+      const task: VpsTask = { ...newDockerTask(spec), ending: null };
+      live.set(spec.id, task);
+      task.started = launch(task);
+    },
+
+    control(taskId, action) {
+      const task = live.get(taskId);
+      if (task === undefined) {
+        return Promise.resolve({
+          ok: false,
+          code: 'KAWA_ERR_TASK_NOT_FOUND',
+          message: `node ${options.nodeName} has no live VPS ${taskId}`,
+        });
+      }
+      return queueControl(task, () => runControl(task, action));
+    },
+
+    liveTasks: () => [...live.values()].flatMap((task) => liveSummary(task) ?? []),
+
+    lookup(taskId) {
+      const task = live.get(taskId);
+      return task === undefined ? null : containerLookup(task);
+    },
+
+    async close() {
+      closing = true;
+      const message = `the runner on node ${options.nodeName} stopped; restart the VPS to start it again`;
+      await Promise.all([...live.values()].map((task) => end(task, 'stopped', message)));
+    },
+  };
+}
