@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Task } from '@kawa/protocol';
-import { eventually, startCluster, type Cluster } from './support/cluster.js';
-import { taskContainer, TEST_IMAGE } from './support/docker.js';
+import { startCluster, type Cluster } from './support/cluster.js';
+import { taskContainer, TEST_IMAGE, waitForContainerGone } from './support/docker.js';
 import { getTask, submit, waitForStatus } from './support/tasks.js';
 
 /** What a Docker task sees inside its container, and how it ends. */
@@ -95,17 +95,7 @@ describe('docker tasks: inside the container', () => {
     expect(info.Config.Labels).toMatchObject({ 'kawa.task-id': String(id) });
     expect((await cluster.kawa(['task', 'kill', String(id)])).code).toBe(0);
     await waitForStatus(cluster, id, ['killed']);
-    await eventually(
-      async () =>
-        (await taskContainer(id)
-          .inspect()
-          .then(
-            () => false,
-            () => true,
-          )) || null,
-      10_000,
-      'container removal',
-    );
+    await waitForContainerGone(id);
   });
 });
 
@@ -141,17 +131,7 @@ describe('docker tasks: control', () => {
     expect((await cluster.kawa(['task', 'kill', String(id)])).code).toBe(0);
     const task = await waitForStatus(cluster, id, ['killed']);
     expect(task.exitCode).toBeNull();
-    await eventually(
-      async () =>
-        (await taskContainer(id)
-          .inspect()
-          .then(
-            () => false,
-            () => true,
-          )) || null,
-      10_000,
-      'container removal',
-    );
+    await waitForContainerGone(id);
   });
 
   it('kills a running task', async () => {
@@ -177,17 +157,7 @@ describe('docker tasks: control', () => {
     expect((await cluster.kawa(['task', 'logs', String(id)])).stdout).toBe('out\n');
     expect((await cluster.kawa(['task', 'logs', '--stderr', String(id)])).stdout).toBe('err\n');
     // Removed just after the final report, which does not wait for it.
-    await eventually(
-      async () =>
-        (await taskContainer(id)
-          .inspect()
-          .then(
-            () => false,
-            () => true,
-          )) || null,
-      10_000,
-      'container removal',
-    );
+    await waitForContainerGone(id);
   });
 
   it('fails a command the image does not have with a clear, coded reason', async () => {

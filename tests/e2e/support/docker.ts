@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { envImageTag } from '@kawa/protocol';
-import type { Cluster } from './cluster.js';
+import { eventually, type Cluster } from './cluster.js';
 
 /** Built by scripts/test-images.sh (busybox-static via docker import); never pulled. */
 export const TEST_IMAGE = 'kawa-test/busybox:latest';
@@ -48,4 +48,19 @@ export function loadsOf(cluster: Cluster, env: string): number {
 /** Inspects a task's container while it exists. */
 export function taskContainer(id: number): Docker.Container {
   return docker.getContainer(`kawa-task-${id}`);
+}
+
+/** Waits until a task's container is gone: the runner removes it just after the final report. */
+export async function waitForContainerGone(id: number): Promise<void> {
+  await eventually(
+    async () =>
+      (await taskContainer(id)
+        .inspect()
+        .then(
+          () => false,
+          () => true,
+        )) || null,
+    10_000,
+    `container kawa-task-${id} to be removed`,
+  );
 }
