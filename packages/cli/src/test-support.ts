@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routes, type ListTasksResponse, type RouteName, type Task } from '@kawa/protocol';
 import type { CliIo } from './io.js';
+import type { ProcessRunner, ProcessResult } from './system/processes.js';
+import type { SelfCommand } from './system/self-command.js';
 import type { TerminalIo } from './terminal/terminal-io.js';
 import { runCli, type ExtendProgram } from './program.js';
 
@@ -61,7 +63,7 @@ export function fakeHost(handlers: FakeRoutes): { fetch: typeof fetch; requests:
 }
 
 /** Collects what the CLI writes. */
-export function collector(): { write(chunk: string | Uint8Array): boolean; text(): string } {
+export function collector(): { write(chunk: string | Uint8Array): boolean; text(): string; bytes(): Buffer } {
   const chunks: Buffer[] = [];
   return {
     write(chunk) {
@@ -69,6 +71,7 @@ export function collector(): { write(chunk: string | Uint8Array): boolean; text(
       return true;
     },
     text: () => Buffer.concat(chunks).toString('utf8'),
+    bytes: () => Buffer.concat(chunks),
   };
 }
 
@@ -88,6 +91,10 @@ export async function runWith(
     cwd?: string;
     extra?: ExtendProgram;
     terminal?: TerminalIo;
+    processes?: ProcessRunner;
+    self?: SelfCommand;
+    /** Where stdout goes instead of the collector (run.stdout is then empty): for raw bytes. */
+    stdout?: CliIo['stdout'];
   } = {},
 ): Promise<CliRun> {
   const stdout = collector();
@@ -96,13 +103,15 @@ export async function runWith(
   const ownHome = options.env?.HOME === undefined;
   const home = options.env?.HOME ?? mkdtempSync(join(tmpdir(), 'kawa-cli-test-'));
   const io: CliIo = {
-    stdout,
+    stdout: options.stdout ?? stdout,
     stderr,
     env: { HOME: home, KAWA_CLIENT_HOST_URL: 'http://kawa.test:8000', KAWA_CLIENT_TOKEN: 'test-token', ...options.env },
     cwd: options.cwd ?? '/work/somewhere',
     isTTY: options.isTTY ?? false,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.terminal ? { terminal: options.terminal } : {}),
+    ...(options.processes ? { processes: options.processes } : {}),
+    self: options.self ?? { node: '/usr/bin/node', script: '/opt/kawa/bin/kawa.js' },
   };
   const code = await runCli(argv, io, options.extra).finally(() => {
     if (ownHome) rmSync(home, { recursive: true, force: true });
@@ -179,4 +188,35 @@ export function listAnswer(tasks: readonly Task[], query: URLSearchParams): List
   const shown = page.slice(0, limit);
   const last = shown.at(-1);
   return { tasks: shown, nextBefore: page.length > limit && last ? last.id : null, total: matching.length };
+}
+
+/** A program run the fake runner saw. */
+export interface SeenProcess {
+  file: string;
+  args: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A ProcessRunner that records what would run and answers `code` (and `result` for run). */
+export function fakeProcesses(
+  code = 0,
+  result: Partial<ProcessResult> = {},
+): {
+  processes: ProcessRunner;
+  seen: SeenProcess[];
+} {
+  const seen: SeenProcess[] = [];
+  return {
+    seen,
+    processes: {
+      runAttached: (file, args, env) => {
+        seen.push({ file, args, env });
+        return Promise.resolve(code);
+      },
+      run: (file, args) => {
+        seen.push({ file, args });
+        return Promise.resolve({ code, stdout: '', stderr: '', ...result });
+      },
+    },
+  };
 }
