@@ -8,8 +8,9 @@ import OverviewPage from './pages/OverviewPage.vue';
 import SubmitPage from './pages/SubmitPage.vue';
 import TaskDetailPage from './pages/TaskDetailPage.vue';
 import TasksPage from './pages/TasksPage.vue';
+import VpsPage from './pages/VpsPage.vue';
 
-/** The pages, and the navigation's order. VPS, drain and sweeps come with their APIs. */
+/** The pages, and the navigation's order. */
 export const routes: RouteDef[] = [
   { name: 'Overview', path: '/', component: OverviewPage },
   { name: 'Nodes', path: '/nodes', component: NodesPage },
@@ -17,6 +18,7 @@ export const routes: RouteDef[] = [
   { name: 'Tasks', path: '/tasks', component: TasksPage },
   { name: 'Task', path: '/tasks/:id', component: TaskDetailPage },
   { name: 'Submit', path: '/submit', component: SubmitPage },
+  { name: 'VPS', path: '/vps', component: VpsPage },
   { name: 'Environments', path: '/envs', component: EnvironmentsPage },
   { name: 'Log in', path: '/login', component: LoginPage, public: true },
 ];

@@ -77,3 +77,21 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
     },
   };
 }
+
+/**
+ * Logs the page in with `token` through the login form, and waits until the event stream is
+ * live. The dashboard keeps the token in the tab's sessionStorage, so one login serves the file.
+ */
+export async function logIn(browser: TestBrowser, url: string, token: string): Promise<void> {
+  const { page } = browser;
+  await page.goto(`${url}/login`);
+  await page.getByTestId('login-token').fill(token);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${url}/`);
+  await page.getByTestId('stream-state').filter({ hasText: 'live' }).waitFor();
+}
+
+/** How far the page is wider than the window (0 or less: no sideways scrolling). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+}

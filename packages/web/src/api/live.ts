@@ -47,7 +47,8 @@ export function onTask(listener: TaskListener): () => void {
   return () => taskListeners.delete(listener);
 }
 
-function upsertNode(node: Node): void {
+/** Puts a node's newest state in the live list: from a frame, or from an action's answer (drain). */
+export function upsertNode(node: Node): void {
   const index = live.nodes.findIndex((known) => known.name === node.name);
   if (index >= 0) live.nodes[index] = node;
   else live.nodes = [...live.nodes, node].sort((a, b) => a.name.localeCompare(b.name));
