@@ -40,6 +40,26 @@ export async function dockerReady(): Promise<boolean> {
 }
 
 /**
+ * Whether the named container is gone, polled for up to 5 s: a container goes right after its
+ * task's final event (the report does not wait for the removal).
+ */
+export async function containerGone(name: string): Promise<boolean> {
+  const gone = (): Promise<boolean> =>
+    testDocker
+      .getContainer(name)
+      .inspect()
+      .then(
+        () => false,
+        (error: { statusCode?: number }) => error.statusCode === 404,
+      );
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    if (await gone()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/**
  * Task ids high and random enough that test files running against the same dockerd in
  * parallel never pick the same `kawa-task-<id>` container name.
  */

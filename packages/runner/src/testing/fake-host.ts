@@ -1,7 +1,28 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RUNNER_LINK_PATH, RunnerFrameSchema, type HostFrame, type RunnerFrame } from '@kawa/protocol';
+import type { Duplex } from 'node:stream';
+import {
+  RUNNER_LINK_PATH,
+  RUNNER_STREAM_PATH,
+  RunnerFrameSchema,
+  type CommandResultFrame,
+  type HostFrame,
+  type RunnerFrame,
+} from '@kawa/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { waitFor } from './wait-for.js';
+
+/** Host frames the runner answers with a command-result. */
+type RequestFrame = Extract<HostFrame, { requestId: number }>;
+type WithoutRequestId<F> = F extends unknown ? Omit<F, 'requestId'> : never;
+
+/** `/api/v1/runner-link/streams/<id>` → the id; null for any other path. */
+const STREAM_PREFIX = RUNNER_STREAM_PATH.replace(':streamId', '');
+function streamIdOf(url: string | undefined): string | null {
+  if (url === undefined || !url.startsWith(STREAM_PREFIX)) return null;
+  const id = url.slice(STREAM_PREFIX.length);
+  return /^[A-Za-z0-9_-]+$/.test(id) ? id : null;
+}
 
 /** A stand-in host for tests: records every frame and lets the test drive each connection. */
 export class FakeHost {
@@ -10,6 +31,15 @@ export class FakeHost {
   readonly authorizations: (string | undefined)[] = [];
   autoWelcome = true;
   refuseWith: number | null = null;
+  /** Reverse streams the runner dialled back, by stream id. */
+  readonly streams = new Map<string, WebSocket>();
+  readonly streamAuthorizations: (string | undefined)[] = [];
+  /** Answer stream dial-backs with this HTTP status instead of accepting them. */
+  refuseStreamsWith: number | null = null;
+  /** Take the stream's TCP connection but never answer its upgrade. */
+  holdStreams = false;
+  private nextRequestId = 1;
+  private readonly held: Duplex[] = [];
   private readonly server: Server;
   private readonly wss: WebSocketServer;
 
@@ -17,6 +47,20 @@ export class FakeHost {
     this.server = createServer();
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on('upgrade', (request, socket, head) => {
+      const streamId = streamIdOf(request.url);
+      if (streamId !== null) {
+        this.streamAuthorizations.push(request.headers.authorization);
+        if (this.holdStreams) {
+          this.held.push(socket);
+          return;
+        }
+        if (this.refuseStreamsWith !== null) {
+          socket.end(`HTTP/1.1 ${this.refuseStreamsWith} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+          return;
+        }
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.streams.set(streamId, ws));
+        return;
+      }
       if (request.url !== RUNNER_LINK_PATH) {
         socket.destroy();
         return;
@@ -50,11 +94,23 @@ export class FakeHost {
     this.connections.at(-1)?.send(JSON.stringify(frame));
   }
 
+  /** Sends a host frame that asks for an answer, with a fresh request id, and waits for its result. */
+  async request(frame: WithoutRequestId<RequestFrame>, timeoutMs = 20_000): Promise<CommandResultFrame> {
+    const requestId = this.nextRequestId++;
+    this.send({ ...frame, requestId } as RequestFrame);
+    return waitFor(
+      () => this.of('command-result').find((result) => result.requestId === requestId),
+      `the result of ${frame.type} request ${requestId}`,
+      timeoutMs,
+    );
+  }
+
   of<T extends RunnerFrame['type']>(type: T): Extract<RunnerFrame, { type: T }>[] {
     return this.frames.filter((frame): frame is Extract<RunnerFrame, { type: T }> => frame.type === type);
   }
 
   async close(): Promise<void> {
+    for (const socket of this.held) socket.destroy();
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

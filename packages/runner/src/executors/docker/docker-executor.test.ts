@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TaskSpec } from '@kawa/protocol';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  containerGone as containerGoneNamed,
   dockerReady,
   forgetEnvImage,
   makeEnvTarball,
@@ -41,21 +42,7 @@ const logOf = (h: DockerHarness, id: number, stream: 'stdout' | 'stderr'): Promi
   readFile(join(h.sharedDir, 'logs', String(id), `${stream}.log`), 'utf8');
 
 const containerOf = (id: number) => testDocker.getContainer(`kawa-task-${id}`);
-const gone = (id: number): Promise<boolean> =>
-  containerOf(id)
-    .inspect()
-    .then(
-      () => false,
-      (error: { statusCode?: number }) => error.statusCode === 404,
-    );
-/** The container goes right after the final event (the report does not wait for the removal). */
-const containerGone = async (id: number): Promise<boolean> => {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    if (await gone(id)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-};
+const containerGone = (id: number): Promise<boolean> => containerGoneNamed(`kawa-task-${id}`);
 
 describe.skipIf(!ready)('docker executor on the real engine', () => {
   let mountDir: string;
