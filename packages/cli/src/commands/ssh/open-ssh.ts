@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { KawaError, isFinalStatus, type Task } from '@kawa/protocol';
 import type { CliContext } from '../../context.js';
-import { writeLine } from '../../io.js';
 import { systemProcesses } from '../../system/processes.js';
 import { selfCommand } from '../../system/self-command.js';
 import { proxyCommand } from './proxy-command.js';
 import { sshArgs } from './ssh-args.js';
 import { generatedKeyPath, sshFiles } from './vps-alias.js';
 
-/** Why ssh cannot reach this task now, with what to do; null when it can (or may: paused). */
+/** Why ssh cannot reach this task now, with what to do; null when it can. */
 function notReachable(task: Task): KawaError | null {
   const id = task.id;
   if (task.kind !== 'vps')
@@ -16,7 +15,10 @@ function notReachable(task: Task): KawaError | null {
       'KAWA_ERR_NOT_A_VPS',
       `task ${id} is a command task, not a VPS: for a shell in it use kawa connect ${id}`,
     );
-  if (task.status === 'running' || task.status === 'paused') return null;
+  if (task.status === 'running') return null;
+  // The host takes no new connection to a frozen VPS; sessions already open stall until resume.
+  if (task.status === 'paused')
+    return new KawaError('KAWA_ERR_INVALID_STATE', `VPS ${id} is paused: resume it first with kawa vps resume ${id}`);
   if (task.status === 'stopped')
     return new KawaError('KAWA_ERR_INVALID_STATE', `VPS ${id} is stopped: start it again with kawa vps restart ${id}`);
   if (isFinalStatus(task.status)) {
@@ -43,8 +45,6 @@ export async function openSsh(context: CliContext, id: number, passThrough: read
   const task = await context.client().call('getTask', { params: { id } });
   const problem = notReachable(task);
   if (problem !== null) throw problem;
-  if (task.status === 'paused')
-    writeLine(io.stderr, `VPS ${id} is paused: ssh waits until it is resumed (kawa vps resume ${id})`);
   const files = sshFiles(io);
   // ssh adds to known_hosts but does not make its directory.
   mkdirSync(files.kawaDir, { recursive: true, mode: 0o700 });

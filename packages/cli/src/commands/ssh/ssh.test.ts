@@ -139,11 +139,13 @@ describe('kawa ssh <id>', () => {
     expect([stopped.seen, killed.seen, pending.seen]).toEqual([[], [], []]);
   });
 
-  it('warns that a paused VPS stalls, and still connects', async () => {
+  it('refuses a paused VPS with the way to resume it (the host takes no new connection to it)', async () => {
     const run = await sshRun(['ssh', '42', 'true'], vps({ status: 'paused' }));
-    expect(run.code).toBe(0);
-    expect(run.stderr).toBe('VPS 42 is paused: ssh waits until it is resumed (kawa vps resume 42)\n');
-    expect(run.seen).toHaveLength(1);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'error: VPS 42 is paused: resume it first with kawa vps resume 42 (KAWA_ERR_INVALID_STATE)\n',
+    );
+    expect(run.seen).toEqual([]);
   });
 
   it('reports an unknown id with the host’s code', async () => {
