@@ -10,6 +10,7 @@ import {
   type RunnerFrame,
 } from '@kawa/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { recordStream, type StreamRecorder } from './stream-recorder.js';
 import { waitFor } from './wait-for.js';
 
 /** Host frames the runner answers with a command-result. */
@@ -31,8 +32,8 @@ export class FakeHost {
   readonly authorizations: (string | undefined)[] = [];
   autoWelcome = true;
   refuseWith: number | null = null;
-  /** Reverse streams the runner dialled back, by stream id. */
-  readonly streams = new Map<string, WebSocket>();
+  /** Reverse streams the runner dialled back, by stream id, recorded from their first frame. */
+  readonly streams = new Map<string, StreamRecorder & { socket: WebSocket }>();
   readonly streamAuthorizations: (string | undefined)[] = [];
   /** Answer stream dial-backs with this HTTP status instead of accepting them. */
   refuseStreamsWith: number | null = null;
@@ -58,7 +59,9 @@ export class FakeHost {
           socket.end(`HTTP/1.1 ${this.refuseStreamsWith} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
           return;
         }
-        this.wss.handleUpgrade(request, socket, head, (ws) => this.streams.set(streamId, ws));
+        this.wss.handleUpgrade(request, socket, head, (ws) =>
+          this.streams.set(streamId, { ...recordStream(ws), socket: ws }),
+        );
         return;
       }
       if (request.url !== RUNNER_LINK_PATH) {
@@ -97,12 +100,17 @@ export class FakeHost {
   /** Sends a host frame that asks for an answer, with a fresh request id, and waits for its result. */
   async request(frame: WithoutRequestId<RequestFrame>, timeoutMs = 20_000): Promise<CommandResultFrame> {
     const requestId = this.nextRequestId++;
-    this.send({ ...frame, requestId } as RequestFrame);
+    this.send({ ...frame, requestId });
     return waitFor(
       () => this.of('command-result').find((result) => result.requestId === requestId),
       `the result of ${frame.type} request ${requestId}`,
       timeoutMs,
     );
+  }
+
+  /** The stream the runner dialled back for `streamId`, once it is there. */
+  stream(streamId: string): Promise<StreamRecorder & { socket: WebSocket }> {
+    return waitFor(() => this.streams.get(streamId), `the dial-back of stream ${streamId}`, 10_000);
   }
 
   of<T extends RunnerFrame['type']>(type: T): Extract<RunnerFrame, { type: T }>[] {
