@@ -43,7 +43,7 @@ function closeSocket(socket: WebSocket, code: number, reason: string): void {
  * A slow side pauses reading from the other (the TCP window then slows the sender); either
  * side closing closes the other with the same code, and a runner that vanishes (1006) gives
  * the client an `error` frame and 4503. `early` holds what the client sent before the runner
- * joined; it goes first.
+ * joined; it goes first (a client paused for sending too much then is resumed once it drained).
  */
 export function relay(
   client: WebSocket,
@@ -93,6 +93,8 @@ export function relay(
   };
 
   for (const frame of early) fromClient(frame);
+  // The session stops reading a client that sent much before the runner joined.
+  if (client.isPaused && runner.bufferedAmount < LOW_WATER) client.resume();
   client.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
     fromClient({ data: asBuffer(data), isBinary }),
   );

@@ -8,7 +8,10 @@ import { asBuffer, errorFrame, type StreamFrame } from './frames.js';
 import { relay, type Relay } from './relay.js';
 import type { StreamTarget } from './target.js';
 
-/** What the client may send before the runner joins (an SSH client speaks first), at most. */
+/**
+ * What the client sends before the runner joins (an SSH client speaks first) is kept; past
+ * this much the host stops reading the client until the relay runs (TCP then slows it down).
+ */
 const MAX_EARLY_BYTES = 1 << 20;
 
 export interface SessionDeps {
@@ -52,9 +55,8 @@ export function runStreamSession(client: WebSocket, target: StreamTarget, deps: 
   const onEarly = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
     const frame = { data: asBuffer(data), isBinary };
     earlyBytes += frame.data.length;
-    if (earlyBytes > MAX_EARLY_BYTES)
-      return refuse(new KawaError('KAWA_ERR_PAYLOAD_TOO_LARGE', 'too much input before the stream was open'));
     early.push(frame);
+    if (earlyBytes >= MAX_EARLY_BYTES && !client.isPaused) client.pause();
   };
   const onShutdown = (): void => {
     const going = { code: 1001, reason: 'the host is shutting down' };

@@ -38,10 +38,18 @@ export class FakeRunner {
   readonly closed: Promise<CloseInfo>;
   private notify: (() => void) | null = null;
   private heartbeats: NodeJS.Timeout | null = null;
+  private readonly listeners: ((frame: HostFrame) => void)[] = [];
 
-  private constructor(private readonly socket: WebSocket) {
+  private constructor(
+    private readonly socket: WebSocket,
+    /** The host's ws:// base URL and the join token, for dial-backs (fake-streams.ts). */
+    readonly baseUrl: string,
+    readonly token: string,
+  ) {
     socket.on('message', (data: Buffer) => {
-      this.frames.push(HostFrameSchema.parse(JSON.parse(data.toString('utf8'))));
+      const frame = HostFrameSchema.parse(JSON.parse(data.toString('utf8')));
+      this.frames.push(frame);
+      for (const listener of this.listeners) listener(frame);
       this.notify?.();
     });
     this.closed = new Promise((resolve) => {
@@ -57,13 +65,18 @@ export class FakeRunner {
   static connect(baseUrl: string, token: string): Promise<FakeRunner> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(`${baseUrl}${RUNNER_LINK_PATH}`, { headers: { authorization: `Bearer ${token}` } });
-      socket.once('open', () => resolve(new FakeRunner(socket)));
+      socket.once('open', () => resolve(new FakeRunner(socket, baseUrl, token)));
       socket.once('unexpected-response', (_request, response) => {
         reject(new Error(`HTTP ${response.statusCode}`));
         socket.terminate();
       });
       socket.once('error', reject);
     });
+  }
+
+  /** Calls `listener` with every host frame as it arrives (it also stays in `frames`). */
+  onFrame(listener: (frame: HostFrame) => void): void {
+    this.listeners.push(listener);
   }
 
   send(frame: RunnerFrame): void {
