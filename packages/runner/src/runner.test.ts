@@ -16,6 +16,7 @@ import {
 } from './testing/docker-harness.js';
 import { taskSpec, TEST_CGROUP_PARENT } from './testing/executor-harness.js';
 import { FakeHost } from './testing/fake-host.js';
+import { FAKE_BANNER, fakeSshdImage, TEST_PUBLIC_KEY } from './testing/fake-sshd-image.js';
 import { waitFor } from './testing/wait-for.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -117,6 +118,80 @@ describe.skipIf(!isRoot)('runner', () => {
       await waitFor(
         async () => (await readdir(join(config.state_dir, 'tasks'))).length === 0,
         'the task records to go',
+      );
+    },
+  );
+
+  it.skipIf(!dockerUp)(
+    'runs a VPS over the link: streams dialled back, listed live after a drop, stopped and started again',
+    async () => {
+      const { host, config } = await start();
+      const vps = taskSpec(uniqueTaskId(), ['not-run'], {
+        kind: 'vps',
+        publicKey: TEST_PUBLIC_KEY,
+        image: await fakeSshdImage(),
+      });
+      const noDocker = taskSpec(8, ['sleep', '60'], { cores: 1 });
+      host.send(taskStart(vps));
+      host.send(taskStart(noDocker));
+      await waitFor(() => statusesOf(host, vps.id).includes('running'), 'the VPS to run', 15_000);
+      await waitFor(() => statusesOf(host, noDocker.id).includes('running'), 'the no-Docker task to run');
+
+      const stream = (kind: 'ssh' | 'terminal', taskId: number, command: string[] | null = null) => {
+        const streamId = randomBytes(12).toString('base64url');
+        return {
+          streamId,
+          frame: { type: 'stream-open' as const, streamId, taskId, kind, cols: 80, rows: 24, command },
+        };
+      };
+      const ssh = stream('ssh', vps.id);
+      expect(await host.request(ssh.frame)).toMatchObject({ ok: true, error: null });
+      const sshStream = await host.stream(ssh.streamId);
+      await sshStream.until(FAKE_BANNER);
+      const keys = stream('terminal', vps.id, ['cat', '/root/.ssh/authorized_keys']);
+      expect(await host.request(keys.frame)).toMatchObject({ ok: true });
+      const keysStream = await host.stream(keys.streamId);
+      expect((await keysStream.closed).code).toBe(1000);
+      expect(keysStream.bytes().toString()).toContain(TEST_PUBLIC_KEY);
+      expect(keysStream.texts).toEqual([{ type: 'exit', exitCode: 0 }]);
+      expect(await host.request(stream('terminal', noDocker.id).frame)).toMatchObject({
+        ok: false,
+        error: {
+          code: 'KAWA_ERR_INVALID_STATE',
+          message: 'task 8 runs without Docker (--container NULL); terminals need a Docker task',
+        },
+      });
+      expect(await host.request(stream('ssh', 9999).frame)).toMatchObject({
+        ok: false,
+        error: { code: 'KAWA_ERR_TASK_NOT_FOUND' },
+      });
+
+      // After a drop, hello lists the VPS as live, like any task.
+      host.connections[0]?.terminate();
+      await waitFor(() => host.of('hello').length === 2, 'the second hello', 10_000);
+      expect(host.of('hello')[1]?.liveTasks).toEqual(
+        expect.arrayContaining([
+          { taskId: vps.id, status: 'running' },
+          { taskId: noDocker.id, status: 'running' },
+        ]),
+      );
+
+      expect(await host.request({ type: 'task-control', taskId: vps.id, action: 'stop' })).toMatchObject({ ok: true });
+      expect(statusesOf(host, vps.id)).toEqual(['running', 'stopped']);
+      expect((await sshStream.closed).code).toBeGreaterThanOrEqual(1000);
+      // The host restarts a stopped VPS as a new start of the same task.
+      host.send(taskStart(vps));
+      await waitFor(() => statusesOf(host, vps.id).length === 3, 'the VPS to run again', 15_000);
+      expect(statusesOf(host, vps.id)).toEqual(['running', 'stopped', 'running']);
+      expect(await host.request({ type: 'task-control', taskId: vps.id, action: 'kill' })).toMatchObject({ ok: true });
+      expect(statusesOf(host, vps.id)).toEqual(['running', 'stopped', 'running', 'killed']);
+      expect(await host.request({ type: 'task-control', taskId: noDocker.id, action: 'stop' })).toMatchObject({
+        ok: false,
+        error: { code: 'KAWA_ERR_NOT_A_VPS' },
+      });
+      await waitFor(
+        async () => !(await readdir(join(config.state_dir, 'tasks'))).includes(`${vps.id}.json`),
+        'the VPS record to go',
       );
     },
   );

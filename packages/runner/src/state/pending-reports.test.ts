@@ -35,4 +35,14 @@ describe('pending reports', () => {
     reports.dropped(event(3, 'completed'));
     expect(reports.liveTasks([])).toEqual([{ taskId: 3, status: 'completed' }]);
   });
+
+  it('keeps a stopped VPS listed as live until its stopped event is delivered', () => {
+    const reports = new PendingReports();
+    reports.produced(event(4, 'running'));
+    reports.produced(event(4, 'stopped'));
+    // Not final for the host, but over on this node: hello lists it so the host waits for the event.
+    expect(reports.liveTasks([])).toEqual([{ taskId: 4, status: 'running' }]);
+    reports.delivered(event(4, 'stopped'));
+    expect(reports.liveTasks([])).toEqual([]);
+  });
 });
