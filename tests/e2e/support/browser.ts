@@ -69,6 +69,8 @@ export async function openBrowser(viewport = { width: 1280, height: 900 }): Prom
     apiRequests,
     webSockets,
     async screenshot(name) {
+      // From the top: a full-page shot of a scrolled page draws the sticky header mid-page.
+      await page.evaluate('window.scrollTo(0, 0)');
       await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
     },
     async close() {
