@@ -1,32 +1,26 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeRunner } from '../testing/fake-runner.js';
-import { FakeStreams, dialBack } from '../testing/fake-streams.js';
-import { StreamClient } from '../testing/stream-client.js';
-import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
+import type { FakeRunner } from '../testing/fake-runner.js';
+import { dialBack } from '../testing/fake-streams.js';
+import { streamFixture, type StreamFixture } from '../testing/stream-fixture.js';
+import type { TestHost } from '../testing/test-host.js';
 import { runningVps, sshUrl } from '../testing/vps-api.js';
 
 describe('runner dial-backs', () => {
+  let fixture: StreamFixture;
   let host: TestHost;
   let base: string;
   let runner: FakeRunner;
-  let streams: FakeStreams;
 
   beforeEach(async () => {
-    host = createTestHost({ streamOpenTimeoutMs: 2_000 });
-    base = (await listen(host)).ws;
-    runner = await FakeRunner.connect(base, host.tokens.joinToken);
-    await runner.hello('node1');
-    streams = new FakeStreams(runner, 'silent');
+    fixture = await streamFixture({ streamOpenTimeoutMs: 2_000 });
+    ({ host, base, runner } = fixture);
+    fixture.streams.mode = 'silent';
   });
-  afterEach(async () => {
-    streams.terminateAll();
-    await runner.terminate();
-    await host.close();
-  });
+  afterEach(() => fixture.close());
 
   it('joins only the waiting stream id, with the join token, once', async () => {
     const vps = await runningVps(host, runner);
-    const client = await StreamClient.open(sshUrl(base, vps.id), { headers: host.admin });
+    const client = await fixture.open(sshUrl(base, vps.id));
     const open = await runner.next('stream-open');
 
     await expect(dialBack(base, 'x'.repeat(32), host.tokens.joinToken)).rejects.toThrow('HTTP 404');
@@ -46,7 +40,7 @@ describe('runner dial-backs', () => {
 
   it('refuses a dial-back after its client left', async () => {
     const vps = await runningVps(host, runner);
-    const client = await StreamClient.open(sshUrl(base, vps.id), { headers: host.admin });
+    const client = await fixture.open(sshUrl(base, vps.id));
     const open = await runner.next('stream-open');
     await client.close();
     await expect(dialBack(base, open.streamId, host.tokens.joinToken)).rejects.toThrow('HTTP 404');

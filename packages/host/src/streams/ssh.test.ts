@@ -2,24 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WS_SUBPROTOCOL, type Task } from '@kawa/protocol';
 import { submit, taskReaches } from '../testing/api.js';
-import { FakeRunner } from '../testing/fake-runner.js';
-import { FakeStreams, REFUSAL } from '../testing/fake-streams.js';
-import { RefusedUpgrade, StreamClient } from '../testing/stream-client.js';
-import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
+import type { FakeRunner } from '../testing/fake-runner.js';
+import { REFUSAL, type FakeStreams } from '../testing/fake-streams.js';
+import { streamFixture, type StreamFixture } from '../testing/stream-fixture.js';
+import { RefusedUpgrade } from '../testing/stream-client.js';
+import type { TestHost } from '../testing/test-host.js';
 import { runningVps, sshUrl } from '../testing/vps-api.js';
 
 describe('SSH streams', () => {
+  let fixture: StreamFixture;
   let host: TestHost;
-  let base: string;
   let runner: FakeRunner;
   let streams: FakeStreams;
   let vps: Task;
-  const clients: StreamClient[] = [];
-  const open = async (id: number, options: { headers?: Record<string, string>; protocols?: string[] } = {}) => {
-    const client = await StreamClient.open(sshUrl(base, id), { headers: host.admin, ...options });
-    clients.push(client);
-    return client;
-  };
+  const open = (id: number, options: { headers?: Record<string, string>; protocols?: string[] } = {}) =>
+    fixture.open(sshUrl(fixture.base, id), options);
   const refusal = async (id: number, headers: Record<string, string> = host.admin): Promise<RefusedUpgrade> => {
     const outcome = await open(id, { headers }).catch((error: unknown) => error);
     if (outcome instanceof RefusedUpgrade) return outcome;
@@ -27,19 +24,11 @@ describe('SSH streams', () => {
   };
 
   beforeEach(async () => {
-    host = createTestHost({ streamOpenTimeoutMs: 300, streamPingMs: 100, commandTimeoutMs: 1_000 });
-    base = (await listen(host)).ws;
-    runner = await FakeRunner.connect(base, host.tokens.joinToken);
-    await runner.hello('node1');
-    streams = new FakeStreams(runner);
+    fixture = await streamFixture({ streamOpenTimeoutMs: 300, streamPingMs: 100, commandTimeoutMs: 1_000 });
+    ({ host, runner, streams } = fixture);
     vps = await runningVps(host, runner);
   });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.socket.terminate();
-    streams.terminateAll();
-    await runner.terminate();
-    await host.close();
-  });
+  afterEach(() => fixture.close());
 
   it('relays binary bytes both ways through the runner, 1 MiB frames included', async () => {
     const client = await open(vps.id);

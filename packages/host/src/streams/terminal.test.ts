@@ -1,23 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task } from '@kawa/protocol';
 import { submit, taskReaches } from '../testing/api.js';
-import { FakeRunner } from '../testing/fake-runner.js';
-import { FakeStreams } from '../testing/fake-streams.js';
-import { RefusedUpgrade, StreamClient } from '../testing/stream-client.js';
-import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
+import type { FakeRunner } from '../testing/fake-runner.js';
+import type { FakeStreams } from '../testing/fake-streams.js';
+import { RefusedUpgrade, type StreamClient } from '../testing/stream-client.js';
+import { streamFixture, type StreamFixture } from '../testing/stream-fixture.js';
+import type { TestHost } from '../testing/test-host.js';
 import { runningVps, terminalUrl } from '../testing/vps-api.js';
 
 describe('task terminals', () => {
+  let fixture: StreamFixture;
   let host: TestHost;
-  let base: string;
   let runner: FakeRunner;
   let streams: FakeStreams;
-  const clients: StreamClient[] = [];
-  const open = async (id: number, query = ''): Promise<StreamClient> => {
-    const client = await StreamClient.open(terminalUrl(base, id, query), { headers: host.admin });
-    clients.push(client);
-    return client;
-  };
+  const open = (id: number, query = ''): Promise<StreamClient> => fixture.open(terminalUrl(fixture.base, id, query));
   const runningTask = async (body: Parameters<typeof submit>[1]): Promise<number> => {
     const id = (await submit(host, body)).taskIds[0] as number;
     await runner.next('task-start');
@@ -27,18 +23,10 @@ describe('task terminals', () => {
   };
 
   beforeEach(async () => {
-    host = createTestHost({ streamOpenTimeoutMs: 500, streamPingMs: 1_000 });
-    base = (await listen(host)).ws;
-    runner = await FakeRunner.connect(base, host.tokens.joinToken);
-    await runner.hello('node1');
-    streams = new FakeStreams(runner);
+    fixture = await streamFixture({ streamOpenTimeoutMs: 500, streamPingMs: 1_000 });
+    ({ host, runner, streams } = fixture);
   });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.socket.terminate();
-    streams.terminateAll();
-    await runner.terminate();
-    await host.close();
-  });
+  afterEach(() => fixture.close());
 
   it('asks for the size and command, and passes resize frames, bytes and the exit frame', async () => {
     const id = await runningTask({ command: ['sleep', '99'], image: 'busybox:1' });

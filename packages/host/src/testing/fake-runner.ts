@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { Changes } from './changes.js';
 import {
   HostFrameSchema,
   RUNNER_LINK_PATH,
@@ -36,7 +37,7 @@ export function testResources(overrides: Partial<NodeResources> = {}): NodeResou
 export class FakeRunner {
   readonly frames: HostFrame[] = [];
   readonly closed: Promise<CloseInfo>;
-  private notify: (() => void) | null = null;
+  private readonly changes = new Changes();
   private heartbeats: NodeJS.Timeout | null = null;
   private readonly listeners: ((frame: HostFrame) => void)[] = [];
 
@@ -50,13 +51,13 @@ export class FakeRunner {
       const frame = HostFrameSchema.parse(JSON.parse(data.toString('utf8')));
       this.frames.push(frame);
       for (const listener of this.listeners) listener(frame);
-      this.notify?.();
+      this.changes.notify();
     });
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         this.stopHeartbeats();
         resolve({ code, reason: reason.toString('utf8') });
-        this.notify?.();
+        this.changes.notify();
       });
     });
   }
@@ -137,25 +138,19 @@ export class FakeRunner {
 
   /** Takes the oldest received frame of `type` (frames of other types stay available). */
   async next<T extends HostFrame['type']>(type: T, timeoutMs = 5_000): Promise<FrameOf<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.frames.findIndex((frame) => frame.type === type);
-      if (index >= 0) {
-        const [frame] = this.frames.splice(index, 1);
-        return frame as FrameOf<T>;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0 || this.socket.readyState === WebSocket.CLOSED)
-        throw new Error(`no ${type} frame within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 100));
-        this.notify = () => {
-          clearTimeout(timer);
-          this.notify = null;
-          resolve();
-        };
-      });
-    }
+    let found: HostFrame | undefined;
+    const failure = (): string => `no ${type} frame within ${timeoutMs} ms`;
+    await this.changes.until(
+      () => {
+        const index = this.frames.findIndex((frame) => frame.type === type);
+        if (index >= 0) [found] = this.frames.splice(index, 1);
+        else if (this.socket.readyState === WebSocket.CLOSED) throw new Error(failure());
+        return found !== undefined;
+      },
+      timeoutMs,
+      failure,
+    );
+    return found as FrameOf<T>;
   }
 
   close(): Promise<CloseInfo> {

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { ErrorBodySchema, TerminalServerFrameSchema, type ErrorBody, type TerminalServerFrame } from '@kawa/protocol';
+import { Changes } from './changes.js';
 import type { CloseInfo } from './fake-runner.js';
 
 /** An upgrade the host answered with plain HTTP: its status and coded error body. */
@@ -21,7 +22,7 @@ export class StreamClient {
   received = 0;
   readonly frames: TerminalServerFrame[] = [];
   readonly closed: Promise<CloseInfo>;
-  private changed: (() => void) | null = null;
+  private readonly changes = new Changes();
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -29,12 +30,12 @@ export class StreamClient {
         this.chunks.push(data);
         this.received += data.length;
       } else this.frames.push(TerminalServerFrameSchema.parse(JSON.parse(data.toString('utf8'))));
-      this.changed?.();
+      this.changes.notify();
     });
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         resolve({ code, reason: reason.toString('utf8') });
-        this.changed?.();
+        this.changes.notify();
       });
     });
   }
@@ -67,20 +68,12 @@ export class StreamClient {
   }
 
   /** Waits until `check` holds (it is asked again after every message and at the close). */
-  async until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${what}: not within ${timeoutMs} ms (received ${this.received} bytes)`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 100));
-        this.changed = () => {
-          clearTimeout(timer);
-          this.changed = null;
-          resolve();
-        };
-      });
-    }
+  until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+    return this.changes.until(
+      check,
+      timeoutMs,
+      () => `${what}: not within ${timeoutMs} ms (received ${this.received} bytes)`,
+    );
   }
 
   close(code?: number): Promise<CloseInfo> {

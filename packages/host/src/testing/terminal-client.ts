@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { TerminalServerFrameSchema, type TerminalClientFrame, type TerminalServerFrame } from '@kawa/protocol';
+import { Changes } from './changes.js';
 import type { CloseInfo } from './fake-runner.js';
 
 /**
@@ -10,18 +11,18 @@ export class TerminalClient {
   output = '';
   readonly frames: TerminalServerFrame[] = [];
   readonly closed: Promise<CloseInfo>;
-  private changed: (() => void) | null = null;
+  private readonly changes = new Changes();
 
   private constructor(private readonly socket: WebSocket) {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.output += data.toString('utf8');
       else this.frames.push(TerminalServerFrameSchema.parse(JSON.parse(data.toString('utf8'))));
-      this.changed?.();
+      this.changes.notify();
     });
     this.closed = new Promise((resolve) => {
       socket.on('close', (code, reason) => {
         resolve({ code, reason: reason.toString('utf8') });
-        this.changed?.();
+        this.changes.notify();
       });
     });
   }
@@ -54,22 +55,14 @@ export class TerminalClient {
 
   /** Waits until the output matches `pattern`; returns the match. */
   async waitFor(pattern: RegExp, timeoutMs = 5_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.output.match(pattern);
-      if (match) return match;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`no ${String(pattern)} within ${timeoutMs} ms; output so far: ${JSON.stringify(this.output)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 100));
-        this.changed = () => {
-          clearTimeout(timer);
-          this.changed = null;
-          resolve();
-        };
-      });
-    }
+    let match: RegExpMatchArray | null = null;
+    await this.changes.until(
+      () => (match = this.output.match(pattern)) !== null,
+      timeoutMs,
+      () => `no ${String(pattern)} within ${timeoutMs} ms; output so far: ${JSON.stringify(this.output)}`,
+    );
+    if (match === null) throw new Error('unreachable: the wait ended without a match');
+    return match;
   }
 
   close(): Promise<CloseInfo> {

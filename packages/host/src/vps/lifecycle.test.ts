@@ -1,20 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskSchema, buildPath, routes } from '@kawa/protocol';
 import { getNode, getTask, taskAction, taskEvents, taskReaches } from '../testing/api.js';
-import { FakeRunner } from '../testing/fake-runner.js';
+import type { FakeRunner } from '../testing/fake-runner.js';
+import { RunnerPool } from '../testing/runner-pool.js';
 import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
 import { TEST_KEY, createVps, runningVps, vpsAction } from '../testing/vps-api.js';
 
 describe('VPS stop and restart', () => {
   let host: TestHost;
   let url: string;
-  const runners: FakeRunner[] = [];
-  const connect = async (name = 'node1'): Promise<FakeRunner> => {
-    const runner = await FakeRunner.connect(url, host.tokens.joinToken);
-    runners.push(runner);
-    await runner.hello(name);
-    return runner;
-  };
+  const runners = new RunnerPool(() => ({ host, url }));
+  const connect = (): Promise<FakeRunner> => runners.connect('node1');
   /** The runner's part of a stop: report stopped, then answer the task-control. */
   const answerStop = async (runner: FakeRunner, id: number): Promise<void> => {
     const control = await runner.next('task-control');
@@ -28,7 +24,7 @@ describe('VPS stop and restart', () => {
     url = (await listen(host)).ws;
   });
   afterEach(async () => {
-    for (const runner of runners.splice(0)) runner.terminate().catch(() => undefined);
+    runners.dropAll();
     await host.close();
   });
 
@@ -133,9 +129,7 @@ describe('VPS stop and restart', () => {
     await runner.close();
 
     // The runner comes back still running the stopped one, and has stopped the other itself.
-    const back = await FakeRunner.connect(url, host.tokens.joinToken);
-    runners.push(back);
-    await back.hello('node1', undefined, [
+    const back = await runners.connect('node1', undefined, [
       { taskId: kept.id, status: 'running' },
       { taskId: stoppedAway.id, status: 'stopped' },
     ]);
@@ -145,9 +139,7 @@ describe('VPS stop and restart', () => {
 
     // Reported by nobody, a stopped VPS stays stopped.
     await back.close();
-    const empty = await FakeRunner.connect(url, host.tokens.joinToken);
-    runners.push(empty);
-    await empty.hello('node1');
+    await runners.connect('node1');
     expect((await getTask(host, kept.id)).status).toBe('stopped');
   });
 });

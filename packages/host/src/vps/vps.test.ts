@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { routes } from '@kawa/protocol';
 import { getNode, listTasks, submit, taskReaches } from '../testing/api.js';
 import { fakeTarball } from '../testing/env-files.js';
-import { FakeRunner, testResources } from '../testing/fake-runner.js';
+import type { FakeRunner } from '../testing/fake-runner.js';
+import { RunnerPool } from '../testing/runner-pool.js';
 import { createTestHost, listen, type TestHost } from '../testing/test-host.js';
 import { TEST_KEY, createVps, vpsAction } from '../testing/vps-api.js';
 import { VPS_COMMAND } from './plan.js';
@@ -10,20 +11,15 @@ import { VPS_COMMAND } from './plan.js';
 describe('VPS create and list', () => {
   let host: TestHost;
   let url: string;
-  const runners: FakeRunner[] = [];
-  const connect = async (name: string): Promise<FakeRunner> => {
-    const runner = await FakeRunner.connect(url, host.tokens.joinToken);
-    runners.push(runner);
-    await runner.hello(name, testResources({ cores: 2, gpus: [] }));
-    return runner;
-  };
+  const runners = new RunnerPool(() => ({ host, url }));
+  const connect = (name: string): Promise<FakeRunner> => runners.connect(name);
 
   beforeEach(async () => {
     host = createTestHost();
     url = (await listen(host)).ws;
   });
   afterEach(async () => {
-    for (const runner of runners.splice(0)) runner.terminate().catch(() => undefined);
+    runners.dropAll();
     await host.close();
   });
 
