@@ -3,7 +3,7 @@ import { authSubprotocols, type TerminalServerFrame } from '@kawa/protocol';
 import { api } from './session';
 
 /** What a terminal opens into: a host container (kawa-env-NAME), or a running task or VPS. */
-export type TerminalTarget = { kind: 'env'; name: string } | { kind: 'task'; id: number };
+export type TerminalTarget = { kind: 'env'; name: string } | { kind: 'task'; id: number; vps: boolean };
 
 export interface TerminalHandlers {
   onOpen(): void;

@@ -44,3 +44,9 @@ export function ago(epochMs: number | null, now: number): string {
 export function commandLine(argv: readonly string[]): string {
   return argv.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
+
+/** Where a task runs, in words: a registry image, an env, or the node itself. */
+export function runsInText(task: { image: string | null; container: string | null }): string {
+  if (task.image !== null) return `image ${task.image}`;
+  return task.container === null ? 'no Docker (NULL), on the node' : `env ${task.container}`;
+}
