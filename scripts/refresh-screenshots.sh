@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Refreshes docs/screenshots/ from the dashboard e2e run, which saves one PNG per view in
-# .build/screenshots/. With --run it builds and runs that test first.
+# Refreshes docs/screenshots/ from the dashboard e2e runs, which save one PNG per view in
+# .build/screenshots/. With --run it builds and runs those tests first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = "--run" ]; then
   npm run build
-  npx vitest run --project e2e tests/e2e/dashboard.test.ts
+  npx vitest run --project e2e tests/e2e/dashboard.test.ts tests/e2e/dashboard-scheduler.test.ts
+  npx vitest run --project e2e-docker tests/e2e/docker-dashboard-vps.test.ts
 fi
 shopt -s nullglob
 shots=(.build/screenshots/*.png)
