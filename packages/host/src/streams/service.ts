@@ -54,11 +54,12 @@ export class TaskStreams {
   /** A lifecycle listener: the streams of a task that stopped running close (after a grace). */
   taskChanged(task: Task): void {
     if (task.status === 'running' || task.status === 'paused') return;
-    const relays = this.open.get(task.id);
-    if (!relays) return;
+    // Only the streams open now: a VPS restarted within the grace may have new ones.
+    const relays = [...(this.open.get(task.id) ?? [])];
+    if (relays.length === 0) return;
     const reason = `task ${task.id} is ${task.status}`;
     const timer = setTimeout(() => {
-      for (const relay of [...relays]) relay.end({ client: { code: 1000, reason }, runner: { code: 1000, reason } });
+      for (const relay of relays) relay.end({ client: { code: 1000, reason }, runner: { code: 1000, reason } });
     }, TASK_END_GRACE_MS);
     timer.unref();
   }
