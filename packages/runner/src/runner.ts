@@ -218,8 +218,9 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   const onFrame = (frame: HostWorkFrame): void => {
     switch (frame.type) {
       case 'task-start':
-        // Both null: the no-Docker executor (`--container NULL`).
-        if (frame.task.container === null && frame.task.image === null) {
+        // Both null: the no-Docker executor (`--container NULL`). A VPS is always a container:
+        // the Docker executor refuses one without an image rather than run its argv bare.
+        if (frame.task.kind === 'command' && frame.task.container === null && frame.task.image === null) {
           processExecutor.start(frame.task);
         } else {
           dockerTasks.add(frame.task.id);

@@ -59,7 +59,10 @@ describe.skipIf(!ready)('a real sshd through the reverse stream', () => {
       const streamId = randomBytes(12).toString('base64url');
       const frame = { type: 'stream-open' as const, requestId: 1, streamId, taskId: vpsId, kind: 'ssh' as const };
       void service.open({ ...frame, cols: 80, rows: 24, command: null }).then(async (outcome) => {
-        if (!outcome.ok) return client.destroy();
+        if (!outcome.ok) {
+          client.destroy();
+          return;
+        }
         const stream = await host.stream(streamId);
         stream.socket.on('message', (data: Buffer) => client.write(data));
         stream.socket.on('close', () => client.end());

@@ -43,9 +43,6 @@ export interface ExecSession {
   inspect(): Promise<ExecState>;
 }
 
-/** `not-running`: returns at once for a stopped container; `next-exit`: waits for the next stop. */
-export type WaitCondition = 'not-running' | 'next-exit';
-
 /** A container's output, attached before it starts. */
 export interface OutputAttachment {
   /** Settles when the engine has sent the last byte (the container is gone) or the stream broke. */
@@ -75,8 +72,11 @@ export interface DockerEngine {
   /** Demultiplexes the container's stdout and stderr into the two streams, with backpressure. */
   attachOutput(id: string, stdout: Writable, stderr: Writable): Promise<OutputAttachment>;
   startContainer(id: string): Promise<void>;
-  /** Waits for a started container to stop (by default), or for its next exit; resolves with the exit code. */
-  waitContainer(id: string, condition?: WaitCondition): Promise<number>;
+  /**
+   * Waits until a started container is not running (at once if it is stopped already); resolves
+   * with its exit code. A container its restart policy is restarting counts as running.
+   */
+  waitContainer(id: string): Promise<number>;
   /** By id or name; null when the container does not exist. */
   inspectContainer(id: string): Promise<ContainerState | null>;
   killContainer(id: string): Promise<void>;
@@ -212,11 +212,11 @@ export function createDockerEngine(socketPath: string): DockerEngine {
 
     startContainer: onContainer('starting the container', (container) => container.start()),
 
-    waitContainer: (id, condition = 'not-running') =>
+    waitContainer: (id) =>
       call(
         'waiting for the container',
         async () => {
-          const answer = (await docker.getContainer(id).wait({ condition })) as { StatusCode?: unknown };
+          const answer = (await docker.getContainer(id).wait()) as { StatusCode?: unknown };
           return typeof answer.StatusCode === 'number' ? answer.StatusCode : -1;
         },
         false,

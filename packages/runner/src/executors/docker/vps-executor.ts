@@ -83,6 +83,8 @@ const RESTART_SETTLE_POLLS = 30;
 const RESTART_SETTLE_MS = 100;
 /** After the engine broke the watch (a dockerd restart), the pause before watching again. */
 const REWATCH_DELAY_MS = 1000;
+/** The shortest time between two rounds of the watch. */
+const MIN_ROUND_MS = 1000;
 
 /**
  * VPS tasks: `kawa-vps-<id>` runs sshd with the user's key, restarts unless stopped, and has
@@ -116,8 +118,8 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
     const { spec } = task;
     let port: number;
     try {
+      const source = imageSource(spec);
       await engine.ping();
-      const source: ImageSource = spec.container !== null ? { env: spec.container } : { image: spec.image ?? '' };
       const watcher = createSyncWatcher(
         task,
         (message) => emit(task, 'syncing', { message }),
@@ -151,6 +153,13 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
     void watch(task);
   }
 
+  /** Where the VPS's image comes from; a VPS is a container, so it needs one (the host never sends NULL). */
+  function imageSource(spec: TaskSpec): ImageSource {
+    if (spec.container !== null) return { env: spec.container };
+    if (spec.image !== null) return { image: spec.image };
+    throw new KawaError('KAWA_ERR_BAD_REQUEST', `VPS ${spec.id} names no env and no image: a VPS runs in a container`);
+  }
+
   /** Creates the container, checks it has sshd, installs the key, starts it; resolves with its id. */
   async function createAndStart(task: VpsTask, image: string): Promise<string> {
     const { spec } = task;
@@ -180,17 +189,22 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
   }
 
   /**
-   * Follows the running VPS until it ends. Each round blocks until the container's next exit;
-   * a crash is restarted by the engine (unless-stopped) and the VPS stays running. A container
-   * stopped or removed outside Kawa does not come back: the VPS is reported stopped.
+   * Follows the running VPS until it ends. Each round waits until the container is not running.
+   * A crash is not such a moment: the engine restarts the container (unless-stopped) and counts
+   * it as running while it does, so the VPS stays running. The wait does end when the container
+   * is stopped or removed outside Kawa: then it does not come back, and the VPS is reported
+   * stopped. (Waiting for the next exit instead would miss a stop that lands between rounds.)
    */
   async function watch(task: VpsTask): Promise<void> {
     const id = task.containerId as string;
     const current = (): boolean => live.get(task.spec.id) === task && task.ending === null;
+    // Lives as long as the VPS. Each round waits for an exit, and rounds are at least
+    // MIN_ROUND_MS apart, so an engine that answered at once every time could not spin it.
     while (current()) {
+      const roundStart = Date.now();
       let exitCode: number | null = null;
       try {
-        exitCode = await engine.waitContainer(id, 'next-exit');
+        exitCode = await engine.waitContainer(id);
       } catch (error) {
         if (!current()) return;
         logger.debug(`watching VPS ${task.spec.id}: ${errorMessage(error)}`);
@@ -198,11 +212,11 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
       }
       if (!current()) return;
       const after = await afterExit(id);
-      // The engine does not answer: it may be restarting, and brings the container back with it.
-      if (after === 'unknown') continue;
-      if (after === 'back') {
-        if (exitCode !== null)
-          logger.warn(`VPS ${task.spec.id}: its container exited with code ${exitCode}; the engine restarts it`);
+      // 'back': it runs again (started by hand, or a restart the engine showed late). 'unknown':
+      // the engine does not answer; it may be restarting itself, and brings the container back
+      // with it. Either way, watch on.
+      if (after !== 'down') {
+        await sleep(Math.max(0, MIN_ROUND_MS - (Date.now() - roundStart)));
         continue;
       }
       if (!current()) return;
