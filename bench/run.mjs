@@ -4,6 +4,7 @@
 //   2. trivial Docker tasks vs raw `docker run --rm`
 //   4. env distribution of a ~1 GB env vs raw `docker load`
 //   5. one pass of the scheduler function over 1,000 nodes and 100,000 queued tasks
+//   6. SSH into a VPS through the host vs direct ssh to its published port (setup time, scp)
 // Loopback only; every loop is bounded in count and time. Writes BENCHMARKS.md (a full run) and
 // bench/out/<scenario>.json. BENCH_ONLY=docker,env-sync runs a subset and leaves BENCHMARKS.md alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { trivialDocker } from './scenarios/docker.mjs';
 import { envSync } from './scenarios/env-sync.mjs';
 import { trivialNoDocker } from './scenarios/no-docker.mjs';
 import { schedulerPass } from './scenarios/scheduler-pass.mjs';
+import { sshBench } from './scenarios/ssh.mjs';
 
 const settings = {
   tasks: Number(process.env.BENCH_TASKS ?? 1000),
@@ -28,6 +30,7 @@ const scenarios = [
   { id: 'docker', title: '2', run: trivialDocker },
   { id: 'env-sync', title: '4', run: envSync },
   { id: 'scheduler', title: '5', run: schedulerPass },
+  { id: 'ssh', title: '6', run: sshBench },
 ];
 
 function machine() {

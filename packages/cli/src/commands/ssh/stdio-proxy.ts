@@ -32,6 +32,11 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<void> {
     headers: target.headers,
     // SSH traffic is encrypted: compressing it costs CPU and saves nothing.
     perMessageDeflate: false,
+    // Client frames must carry a mask key. Masking keeps a browser's scripts from making bytes
+    // that a proxy on the way could take for HTTP; this payload is SSH ciphertext no script
+    // chooses. A zero key makes masking (here) and unmasking (on the host) no-ops, which are
+    // otherwise a byte-by-byte XOR in JavaScript and the slowest step of a bulk copy.
+    generateMask: (mask: Buffer) => mask.fill(0),
     handshakeTimeout: 20_000,
   });
   let opened = false;
