@@ -51,13 +51,18 @@ describe('relay', () => {
     const runner = new StubSocket();
     let ended = false;
     relays.push(
-      relay(client as unknown as WebSocket, runner as unknown as WebSocket, [], {
-        kind,
-        node: 'node1',
-        log: silentLog,
-        pingMs: 60_000,
-        onEnd: () => (ended = true),
-      }),
+      relay(
+        client as unknown as WebSocket,
+        runner as unknown as WebSocket,
+        { client: [], runner: [] },
+        {
+          kind,
+          node: 'node1',
+          log: silentLog,
+          pingMs: 60_000,
+          onEnd: () => (ended = true),
+        },
+      ),
     );
     return { client, runner, ended: () => ended };
   };

@@ -42,13 +42,14 @@ function closeSocket(socket: WebSocket, code: number, reason: string): void {
  * unchanged (binary stays binary, text stays text) after checking it against the protocol.
  * A slow side pauses reading from the other (the TCP window then slows the sender); either
  * side closing closes the other with the same code, and a runner that vanishes (1006) gives
- * the client an `error` frame and 4503. `early` holds what the client sent before the runner
- * joined; it goes first (a client paused for sending too much then is resumed once it drained).
+ * the client an `error` frame and 4503. `held` is what each side sent while the stream
+ * opened; it goes first, and a side paused for sending too much then reads again once the
+ * other has taken it.
  */
 export function relay(
   client: WebSocket,
   runner: WebSocket,
-  early: readonly StreamFrame[],
+  held: { client: readonly StreamFrame[]; runner: readonly StreamFrame[] },
   options: RelayOptions,
 ): Relay {
   let ending = false;
@@ -92,9 +93,10 @@ export function relay(
     });
   };
 
-  for (const frame of early) fromClient(frame);
-  // The session stops reading a client that sent much before the runner joined.
-  if (client.isPaused && runner.bufferedAmount < LOW_WATER) client.resume();
+  for (const frame of held.runner) fromRunner(frame);
+  for (const frame of held.client) fromClient(frame);
+  if (!ending && client.isPaused && runner.bufferedAmount < LOW_WATER) client.resume();
+  if (!ending && runner.isPaused && client.bufferedAmount < LOW_WATER) runner.resume();
   client.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) =>
     fromClient({ data: asBuffer(data), isBinary }),
   );

@@ -4,21 +4,16 @@ import { KawaError, isKawaError } from '@kawa/protocol';
 import type { RunnerGateway } from '../runner-gateway/gateway.js';
 import { newStreamId, type StreamBroker } from './broker.js';
 import { closeCodeOf, closeReason } from './close-codes.js';
-import { asBuffer, errorFrame, type StreamFrame } from './frames.js';
+import { errorFrame } from './frames.js';
+import { HeldFrames } from './held-frames.js';
 import { relay, type Relay } from './relay.js';
 import type { StreamTarget } from './target.js';
-
-/**
- * What the client sends before the runner joins (an SSH client speaks first) is kept; past
- * this much the host stops reading the client until the relay runs (TCP then slows it down).
- */
-const MAX_EARLY_BYTES = 1 << 20;
 
 export interface SessionDeps {
   broker: StreamBroker;
   gateway: RunnerGateway;
   log: FastifyBaseLogger;
-  /** How long the runner has to dial back after `stream-open`. */
+  /** How long the runner has to dial back and answer after `stream-open`. */
   openTimeoutMs: number;
   pingMs: number;
   /** Aborts when the host shuts down: the stream closes with 1001. */
@@ -27,63 +22,42 @@ export interface SessionDeps {
   track(taskId: number, relay: Relay): () => void;
 }
 
+const GOING_AWAY = { code: 1001, reason: 'the host is shutting down' };
+
 /**
- * One client stream after its upgrade: asks the task's runner for a reverse stream, keeps what
- * the client sends meanwhile, and relays once the runner dialled back. A runner that refuses,
- * does not dial back in time or whose link drops fails the client with an `error` frame and a
- * 4000 + status close (4504 for KAWA_ERR_RUNNER_TIMEOUT).
+ * One client stream after its upgrade: asks the task's runner for a reverse stream and relays
+ * once the runner has both dialled back and answered ok (then its end is listening, so nothing
+ * sent to it is lost); what either side says meanwhile is held. A runner that refuses, does not
+ * dial back or answer in time, or whose link drops fails the client with an `error` frame and
+ * a 4000 + status close (4504 for KAWA_ERR_RUNNER_TIMEOUT).
  */
 export function runStreamSession(client: WebSocket, target: StreamTarget, deps: SessionDeps): void {
   const streamId = newStreamId();
-  const early: StreamFrame[] = [];
-  let earlyBytes = 0;
-  let waiting = true;
+  const heldFromClient = new HeldFrames(client);
+  let runner: { socket: WebSocket; held: HeldFrames } | null = null;
+  let answered = false;
+  let phase: 'opening' | 'relaying' | 'over' = 'opening';
   let active: Relay | null = null;
 
-  const stopWaiting = (): void => {
-    waiting = false;
+  /** Ends a stream that never started: the client gets `error` (when given) and the close. */
+  const abandon = (code: number, reason: string, error?: KawaError): void => {
+    if (phase !== 'opening') return;
+    phase = 'over';
     deps.broker.cancel(streamId);
-    client.off('message', onEarly);
-  };
-  const refuse = (error: KawaError): void => {
-    if (!waiting) return;
-    stopWaiting();
+    heldFromClient.release();
+    runner?.socket.close(1001, 'the host gave up on the stream');
     if (client.readyState !== client.OPEN) return;
-    client.send(errorFrame(error));
-    client.close(closeCodeOf(error), closeReason(error.message));
+    if (error) client.send(errorFrame(error));
+    client.close(code, closeReason(reason));
   };
-  const onEarly = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
-    const frame = { data: asBuffer(data), isBinary };
-    earlyBytes += frame.data.length;
-    early.push(frame);
-    if (earlyBytes >= MAX_EARLY_BYTES && !client.isPaused) client.pause();
-  };
-  const onShutdown = (): void => {
-    const going = { code: 1001, reason: 'the host is shutting down' };
-    if (active) active.end({ client: going, runner: going });
-    else if (waiting) {
-      stopWaiting();
-      client.close(1001, 'the host is shutting down');
-    }
-  };
-
-  client.on('message', onEarly);
-  client.on('close', () => {
-    if (waiting) stopWaiting();
-    deps.shutdown.removeEventListener('abort', onShutdown);
-  });
-  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
-
-  const joined = (runner: WebSocket): void => {
-    waiting = false;
-    client.off('message', onEarly);
-    if (client.readyState !== client.OPEN) {
-      runner.close(1001, 'the client left');
-      return;
-    }
+  const fail = (error: KawaError): void => abandon(closeCodeOf(error), error.message, error);
+  const start = (): void => {
+    if (phase !== 'opening' || runner === null || !answered) return;
+    phase = 'relaying';
     let ended = false;
     let untrack = (): void => undefined;
-    active = relay(client, runner, early.splice(0), {
+    const held = { client: heldFromClient.release(), runner: runner.held.release() };
+    active = relay(client, runner.socket, held, {
       kind: target.kind,
       node: target.node,
       log: deps.log,
@@ -93,22 +67,49 @@ export function runStreamSession(client: WebSocket, target: StreamTarget, deps: 
         untrack();
       },
     });
-    // An early frame may already have ended it.
+    // A held frame may already have ended it.
     if (!ended) untrack = deps.track(target.taskId, active);
   };
-  deps.broker.expect(streamId, { joined, failed: refuse }, deps.openTimeoutMs, target.node);
+
+  const onShutdown = (): void => {
+    if (active) active.end({ client: GOING_AWAY, runner: GOING_AWAY });
+    else abandon(GOING_AWAY.code, GOING_AWAY.reason);
+  };
+  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+  client.on('close', () => {
+    deps.shutdown.removeEventListener('abort', onShutdown);
+    if (phase !== 'opening') return;
+    phase = 'over';
+    deps.broker.cancel(streamId);
+    runner?.socket.close(1001, 'the client left');
+  });
+
+  const joined = (socket: WebSocket): void => {
+    if (phase !== 'opening') {
+      socket.close(1001, 'the client left');
+      return;
+    }
+    runner = { socket, held: new HeldFrames(socket) };
+    socket.on('close', () => {
+      fail(new KawaError('KAWA_ERR_RUNNER_UNAVAILABLE', `node ${target.node} closed the stream before it was ready`));
+    });
+    start();
+  };
+  deps.broker.expect(streamId, { joined, failed: fail }, deps.openTimeoutMs, target.node);
 
   const { kind, taskId, cols, rows, command } = target;
   deps.gateway.openStream(target.node, { streamId, taskId, kind, cols, rows, command }, deps.openTimeoutMs).then(
     (result) => {
-      if (result.ok) return;
-      const message = result.error?.message ?? `node ${target.node} could not open the stream`;
-      deps.broker.fail(streamId, new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
+      if (!result.ok) {
+        const message = result.error?.message ?? `node ${target.node} could not open the stream`;
+        return fail(new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
+      }
+      answered = true;
+      start();
     },
     (error: unknown) => {
       if (!isKawaError(error)) deps.log.error({ err: error }, 'stream-open failed');
-      const known = isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host');
-      deps.broker.fail(streamId, known);
+      fail(isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host'));
     },
   );
 }
