@@ -29,7 +29,7 @@ import {
 } from './docker-task.js';
 import { createOwnedContainer } from './owned-container.js';
 import { startFailure } from './start-failure.js';
-import { createSyncWatcher } from './sync-watcher.js';
+import { syncTaskImage } from './sync-watcher.js';
 import { taskEventFrame, type EventDetails } from './task-event.js';
 import { createDockerTaskRecords } from './task-records.js';
 import { createVpsExecutor } from './vps-executor.js';
@@ -116,21 +116,18 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     task.markFinished();
   }
 
+  const syncDeps = { engine, envSync, onProgress: options.onProgress, clock };
+
   async function launch(task: DockerTask): Promise<void> {
     const { spec } = task;
     const opened: Opened = { logs: null, attachment: null };
     let started: Started;
     try {
-      await engine.ping();
       const source: ImageSource = spec.container !== null ? { env: spec.container } : { image: spec.image ?? '' };
-      const watcher = createSyncWatcher(
-        task,
-        (message) => emit(task, 'syncing', { message }),
-        options.onProgress,
-        clock,
-      );
-      const image = await envSync.prepare(source, watcher, task.abort.signal);
-      task.status = 'starting';
+      const image = await syncTaskImage(task, source, {
+        ...syncDeps,
+        onSyncing: (message) => emit(task, 'syncing', { message }),
+      });
       started = await startSlot(() => createAndStart(task, image, opened));
     } catch (error) {
       const outcome: FinalOutcome = task.killRequested
@@ -258,6 +255,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     await removeLeftovers(task);
   }
 
+  /** The task's container (and a VPS's) and its scratch dir, if empty; the logs stay. */
   async function removeLeftovers(task: DockerTask): Promise<void> {
     // By id only: the name may belong to another node's task (a create that failed on a
     // name conflict), and that one is not ours to remove.
@@ -288,6 +286,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     controls,
     startSlot,
     emit,
+    removeLeftovers,
   });
 
   return {
@@ -307,9 +306,10 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     },
 
     control(taskId, action) {
-      if (vps.has(taskId)) return vps.control(taskId, action);
       const task = live.get(taskId);
       if (task === undefined) {
+        const vpsAnswer = vps.control(taskId, action);
+        if (vpsAnswer !== null) return vpsAnswer;
         return Promise.resolve({
           ok: false,
           code: 'KAWA_ERR_TASK_NOT_FOUND',

@@ -1,14 +1,6 @@
-import { mkdir, rmdir } from 'node:fs/promises';
-import {
-  KawaError,
-  type NumaZone,
-  type RunnerReportedStatus,
-  type TaskAction,
-  type TaskProgressFrame,
-  type TaskSpec,
-} from '@kawa/protocol';
-import type { EnvSync, ImageSource } from '../../envs/env-sync.js';
-import type { Logger } from '../../logger.js';
+import { mkdir } from 'node:fs/promises';
+import { KawaError, type RunnerReportedStatus, type TaskAction, type TaskSpec } from '@kawa/protocol';
+import type { ImageSource } from '../../envs/env-sync.js';
 import type { Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errno.js';
 import { sleep } from '../../util/sleep.js';
@@ -16,7 +8,7 @@ import type { LiveTaskSummary } from '../process/process-executor.js';
 import type { ControlOutcome } from '../process/task-control.js';
 import { taskLocalTempDir } from '../process/task-env.js';
 import type { DockerControls } from './docker-control.js';
-import type { DockerEngine } from './docker-engine.js';
+import type { DockerExecutorOptions } from './docker-executor.js';
 import {
   containerLookup,
   liveSummary,
@@ -28,7 +20,7 @@ import {
 import { createOwnedContainer } from './owned-container.js';
 import { SshdWaitAbandoned, waitForSshd } from './sshd-ready.js';
 import { startFailure } from './start-failure.js';
-import { createSyncWatcher } from './sync-watcher.js';
+import { syncTaskImage } from './sync-watcher.js';
 import type { EventDetails } from './task-event.js';
 import type { DockerTaskRecords } from './task-records.js';
 import { buildVpsContainerOptions, SSHD_PATH, vpsContainerName } from './vps-options.js';
@@ -42,14 +34,8 @@ interface VpsTask extends DockerTask {
   ending: VpsEnding | null;
 }
 
-export interface VpsExecutorOptions {
-  nodeName: string;
-  sharedDir: string;
-  localTempDir: string;
-  numaZones: readonly NumaZone[];
-  engine: DockerEngine;
-  envSync: EnvSync;
-  logger: Logger;
+/** The Docker executor's options, and what it shares with its VPS half. */
+export interface VpsExecutorOptions extends Omit<DockerExecutorOptions, 'table' | 'onEvent' | 'clock'> {
   clock: Clock;
   records: DockerTaskRecords;
   /** Shared with the Docker executor: pause and resume are the same engine calls. */
@@ -57,14 +43,15 @@ export interface VpsExecutorOptions {
   /** Shared with command tasks, so a burst of both queues in one line. */
   startSlot: <T>(job: () => Promise<T>) => Promise<T>;
   emit: (task: DockerTask, status: RunnerReportedStatus, details?: EventDetails, at?: number) => void;
-  onProgress: (frame: TaskProgressFrame) => void;
+  /** Removes the container by id and an empty scratch dir, as for command tasks. */
+  removeLeftovers: (task: DockerTask) => Promise<void>;
 }
 
 /** What the Docker executor needs of its VPS half. */
 export interface VpsExecutor {
-  has(taskId: number): boolean;
   start(spec: TaskSpec): void;
-  control(taskId: number, action: TaskAction): Promise<ControlOutcome>;
+  /** The answer of a live VPS, or null when `taskId` is not one. */
+  control(taskId: number, action: TaskAction): Promise<ControlOutcome> | null;
   liveTasks(): LiveTaskSummary[];
   lookup(taskId: number): ContainerLookup | null;
   /** Stops every VPS (they can be restarted later) and waits until each is reported. */
@@ -93,7 +80,7 @@ const MIN_ROUND_MS = 1000;
  * reports `killed`. Nothing of a stopped VPS is left running: no container, no port.
  */
 export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
-  const { engine, envSync, logger, clock, records, controls, emit } = options;
+  const { engine, envSync, logger, clock, records, controls, emit, removeLeftovers } = options;
   const live = new Map<number, VpsTask>();
   let closing = false;
 
@@ -118,16 +105,13 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
     const { spec } = task;
     let port: number;
     try {
-      const source = imageSource(spec);
-      await engine.ping();
-      const watcher = createSyncWatcher(
-        task,
-        (message) => emit(task, 'syncing', { message }),
-        options.onProgress,
+      const image = await syncTaskImage(task, imageSource(spec), {
+        engine,
+        envSync,
+        onSyncing: (message) => emit(task, 'syncing', { message }),
+        onProgress: options.onProgress,
         clock,
-      );
-      const image = await envSync.prepare(source, watcher, task.abort.signal);
-      task.status = 'starting';
+      });
       const id = await options.startSlot(() => createAndStart(task, image));
       port = await waitForSshd(engine, id, {
         timeoutMs: SSHD_START_MS,
@@ -248,18 +232,6 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
     return answered ? 'down' : 'unknown';
   }
 
-  /** Removes the container (by id: the name may belong to another node) and an empty scratch dir. */
-  async function removeLeftovers(task: VpsTask): Promise<void> {
-    if (task.containerId !== null) {
-      await engine
-        .removeContainer(task.containerId)
-        .catch((error: unknown) =>
-          logger.warn(`cannot remove the container of VPS ${task.spec.id}: ${errorMessage(error)}`),
-        );
-    }
-    await rmdir(taskLocalTempDir(options.localTempDir, task.spec.id)).catch(() => {});
-  }
-
   /**
    * Stop or kill. A stop lets sshd end at SIGTERM; both then remove the container, so neither
    * leaves a process or a published port behind. During sync or start-up the start-up itself
@@ -308,8 +280,6 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
   }
 
   return {
-    has: (taskId) => live.has(taskId),
-
     start(spec) {
       if (closing) {
         logger.warn(`VPS ${spec.id} arrived while the runner is stopping; not started`);
@@ -326,13 +296,7 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
 
     control(taskId, action) {
       const task = live.get(taskId);
-      if (task === undefined) {
-        return Promise.resolve({
-          ok: false,
-          code: 'KAWA_ERR_TASK_NOT_FOUND',
-          message: `node ${options.nodeName} has no live VPS ${taskId}`,
-        });
-      }
+      if (task === undefined) return null;
       return queueControl(task, () => runControl(task, action));
     },
 
