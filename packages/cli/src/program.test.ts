@@ -1,19 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeHost, json, runWith } from './test-support.js';
+import { fakeHost, json, runWith, tempHomes } from './test-support.js';
 
-const homes: string[] = [];
-function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'kawa-program-test-'));
-  homes.push(home);
-  return home;
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const homes = tempHomes('kawa-program-test-');
+const tempHome = homes.make;
+afterEach(homes.removeAll);
 
 const nodes = () => fakeHost({ listNodes: () => json({ nodes: [] }) });
 

@@ -220,3 +220,18 @@ export function fakeProcesses(
     },
   };
 }
+
+/** Temp HOME dirs for tests that write under HOME; `removeAll` (for afterEach) deletes them. */
+export function tempHomes(prefix: string): { make: () => string; removeAll: () => void } {
+  const homes: string[] = [];
+  return {
+    make() {
+      const home = mkdtempSync(join(tmpdir(), prefix));
+      homes.push(home);
+      return home;
+    },
+    removeAll() {
+      for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,9 +1,10 @@
 import WebSocket, { type RawData } from 'ws';
-import { errorFromWire, hostUnreachable, parseTerminalFrame, resizeFrame } from '@kawa/client';
+import { errorFromWire, parseTerminalFrame, resizeFrame } from '@kawa/client';
 import type { SocketTarget } from '@kawa/client';
 import type { KawaError, TerminalServerFrame } from '@kawa/protocol';
 import type { CliOutput } from '../io.js';
-import { closeError, refusal } from '../socket/socket-errors.js';
+import { openStreamSocket } from '../socket/open-socket.js';
+import { closeError } from '../socket/socket-errors.js';
 import { closeSocket, forwardInput, frameBytes, writeFrame } from '../socket/socket-pipe.js';
 import { signalNumbers, type TerminalIo } from './terminal-io.js';
 
@@ -79,34 +80,19 @@ function pipeInput(socket: WebSocket, terminal: TerminalIo, ended: () => boolean
  */
 export async function runTerminalSession(options: TerminalSessionOptions): Promise<number> {
   const { terminal, stdout, baseUrl, target } = options;
-  const socket = new WebSocket(target.url, {
-    headers: target.headers,
-    perMessageDeflate: false,
-    handshakeTimeout: 20_000,
-  });
-  let opened = false;
   let settled = false;
-  let socketError: Error | undefined;
   let undoInput: (() => void)[] = [];
   let undoSignal: () => void = () => undefined;
+  let finish: (outcome: number | KawaError) => void = () => undefined;
+  const { socket, lastError } = openStreamSocket(target, baseUrl, 'open a terminal on', (error) => finish(error));
 
   const result = new Promise<number>((resolve, reject) => {
-    const finish = (outcome: number | KawaError): void => {
+    finish = (outcome) => {
       if (settled) return;
       settled = true;
       if (typeof outcome === 'number') resolve(outcome);
       else reject(outcome);
     };
-    socket.once('unexpected-response', (request, response) => {
-      // The host refused the upgrade with a plain HTTP answer (401, 404, …): its error body says why.
-      refusal(response, `GET ${new URL(target.url).pathname}`)
-        .then(finish, finish)
-        .finally(() => request.destroy());
-    });
-    socket.on('error', (error) => {
-      socketError = error;
-      if (!opened) finish(hostUnreachable(baseUrl, error, 'open a terminal on'));
-    });
     // Listening from the start: the host may send an `error` frame in the same packet as the upgrade.
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const outcome = handleMessage(data, isBinary, socket, stdout);
@@ -119,7 +105,7 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
         closeError(
           { code, reason: reason.toString('utf8') },
           baseUrl,
-          socketError,
+          lastError(),
           'terminal',
           'keep a terminal open on',
         ),
@@ -130,7 +116,6 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
       socket.close(1000);
     });
     socket.once('open', () => {
-      opened = true;
       if (!settled) undoInput = pipeInput(socket, terminal, () => settled);
     });
   });

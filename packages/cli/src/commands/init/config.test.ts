@@ -1,19 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderDefaultConfig } from '@kawa/config';
-import { runWith } from '../../test-support.js';
+import { runWith, tempHomes } from '../../test-support.js';
 
-const homes: string[] = [];
-function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'kawa-init-test-'));
-  homes.push(home);
-  return home;
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const homes = tempHomes('kawa-init-test-');
+const tempHome = homes.make;
+afterEach(homes.removeAll);
 
 describe('kawa init config', () => {
   it('writes the commented default to ~/.kawa/config.toml with mode 0600', async () => {

@@ -1,20 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWith } from '../../test-support.js';
+import { runWith, tempHomes } from '../../test-support.js';
 import { BLOCK_END, BLOCK_START, withConfigBlock } from './config-block.js';
 
-const homes: string[] = [];
-function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'kawa-ssh-config-test-'));
-  homes.push(home);
-  return home;
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const homes = tempHomes('kawa-ssh-config-test-');
+const tempHome = homes.make;
+afterEach(homes.removeAll);
 
 const userConfig = 'ServerAliveInterval 30\n\nHost work\n  User bob\n\nHost *\n  User nobody\n';
 

@@ -1,19 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '@kawa/protocol';
-import { errorAnswer, fakeHost, fakeProcesses, json, makeTask, runWith } from '../../test-support.js';
+import { errorAnswer, fakeHost, fakeProcesses, json, makeTask, runWith, tempHomes } from '../../test-support.js';
 
-const homes: string[] = [];
-function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'kawa-ssh-test-'));
-  homes.push(home);
-  return home;
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const homes = tempHomes('kawa-ssh-test-');
+const tempHome = homes.make;
+afterEach(homes.removeAll);
 
 function hostWith(task: Task | null) {
   return fakeHost({

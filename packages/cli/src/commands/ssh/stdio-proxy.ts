@@ -1,8 +1,9 @@
-import WebSocket, { type RawData } from 'ws';
-import { errorFromWire, hostUnreachable, parseTerminalFrame, type SocketTarget } from '@kawa/client';
+import type { RawData } from 'ws';
+import { errorFromWire, parseTerminalFrame, type SocketTarget } from '@kawa/client';
 import type { KawaError } from '@kawa/protocol';
 import type { CliOutput } from '../../io.js';
-import { closeError, refusal } from '../../socket/socket-errors.js';
+import { openStreamSocket } from '../../socket/open-socket.js';
+import { closeError } from '../../socket/socket-errors.js';
 import { closeSocket, forwardInput, frameBytes, writeFrame } from '../../socket/socket-pipe.js';
 
 export interface StdioProxyOptions {
@@ -28,39 +29,31 @@ const CLOSE_GRACE_MS = 2_000;
  */
 export async function runStdioProxy(options: StdioProxyOptions): Promise<void> {
   const { target, baseUrl, input, output } = options;
-  const socket = new WebSocket(target.url, {
-    headers: target.headers,
-    // SSH traffic is encrypted: compressing it costs CPU and saves nothing.
-    perMessageDeflate: false,
-    // Client frames must carry a mask key. Masking keeps a browser's scripts from making bytes
-    // that a proxy on the way could take for HTTP; this payload is SSH ciphertext no script
-    // chooses. A zero key makes masking (here) and unmasking (on the host) no-ops, which are
-    // otherwise a byte-by-byte XOR in JavaScript and the slowest step of a bulk copy.
-    generateMask: (mask: Buffer) => mask.fill(0),
-    handshakeTimeout: 20_000,
-  });
-  let opened = false;
   let settled = false;
   let inputEnded = false;
-  let socketError: Error | undefined;
   let undoInput: () => void = () => undefined;
+  let finish: (error?: KawaError) => void = () => undefined;
+  const { socket, opened, lastError } = openStreamSocket(
+    target,
+    baseUrl,
+    'open an SSH stream on',
+    (error) => finish(error),
+    {
+      // Client frames must carry a mask key. Masking keeps a browser's scripts from making bytes
+      // that a proxy on the way could take for HTTP; this payload is SSH ciphertext no script
+      // chooses. A zero key makes masking (here) and unmasking (on the host) no-ops, which are
+      // otherwise a byte-by-byte XOR in JavaScript and the slowest step of a bulk copy.
+      generateMask: (mask: Buffer) => mask.fill(0),
+    },
+  );
 
   const done = new Promise<void>((resolve, reject) => {
-    const finish = (error?: KawaError): void => {
+    finish = (error) => {
       if (settled) return;
       settled = true;
       if (error === undefined) resolve();
       else reject(error);
     };
-    socket.once('unexpected-response', (request, response) => {
-      refusal(response, `GET ${new URL(target.url).pathname}`)
-        .then(finish, finish)
-        .finally(() => request.destroy());
-    });
-    socket.on('error', (error) => {
-      socketError = error;
-      if (!opened) finish(hostUnreachable(baseUrl, error, 'open an SSH stream on'));
-    });
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const bytes = frameBytes(data);
       if (isBinary) return writeFrame(bytes, socket, output);
@@ -74,19 +67,18 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<void> {
       socket.close(1000);
     });
     socket.on('close', (code, reason) => {
-      if (inputEnded || (opened && NORMAL_CLOSES.has(code))) return finish();
+      if (inputEnded || (opened() && NORMAL_CLOSES.has(code))) return finish();
       finish(
         closeError(
           { code, reason: reason.toString('utf8') },
           baseUrl,
-          socketError,
+          lastError(),
           'SSH stream',
           'keep an SSH stream open on',
         ),
       );
     });
     socket.once('open', () => {
-      opened = true;
       if (settled) return;
       undoInput = forwardInput(
         socket,

@@ -1,29 +1,13 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '@kawa/protocol';
-import { errorAnswer, fakeHost, json, makeTask, runWith, type FakeRoutes } from '../../test-support.js';
+import { errorAnswer, fakeHost, json, makeTask, runWith, type FakeRoutes, tempHomes } from '../../test-support.js';
 import { renderVpsList } from './list.js';
 
-const homes: string[] = [];
-function tempHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'kawa-vps-test-'));
-  homes.push(home);
-  return home;
-}
-afterEach(() => {
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const homes = tempHomes('kawa-vps-test-');
+const tempHome = homes.make;
+afterEach(homes.removeAll);
 
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkCoQ6c2Bq9YQk0nJ1x4n5sJbqU8l0m9W3hQk1f2a7b me@laptop';
 const RSA = `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQ${'C'.repeat(80)} me@rsa`;
