@@ -1,10 +1,10 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Task } from '@kawa/protocol';
-import { startCluster, type Cluster } from './support/cluster.js';
+import type { Cluster } from './support/cluster.js';
 import { submit, waitForStatus } from './support/tasks.js';
-import { VPS_IMAGE, createVps, makeKeyPair, vpsContainer, type KeyPair } from './support/vps.js';
+import { VPS_IMAGE, createVps, startVpsFixture, vpsContainer, type KeyPair, type VpsFixture } from './support/vps.js';
 
 /** Opens the vpsSsh WebSocket by hand with `headers`; resolves with the HTTP refusal, or 101. */
 function upgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -28,20 +28,17 @@ function upgrade(url: string, headers: Record<string, string>): Promise<{ status
  * lets in only an API token of the VPS's owner (or an admin), and only to a VPS that runs.
  */
 describe('VPS doors', () => {
+  let fixture: VpsFixture;
   let cluster: Cluster;
   let key: KeyPair;
   let vps: Task;
 
   beforeAll(async () => {
-    cluster = await startCluster();
-    key = await makeKeyPair();
+    fixture = await startVpsFixture();
+    ({ cluster, key } = fixture);
     vps = await createVps(cluster, ['--image', VPS_IMAGE, '--public-key', key.publicKey]);
   });
-  afterAll(async () => {
-    await cluster.kawa(['vps', 'kill', String(vps.id)]).catch(() => undefined);
-    await cluster.stop();
-    rmSync(key.dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.stop());
 
   it('publishes sshd’s port on 127.0.0.1 only, and nothing else', async () => {
     const info = await vpsContainer(vps.id).inspect();

@@ -1,29 +1,34 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '@kawa/protocol';
-import { eventually, sleep, startCluster, type Cluster } from './support/cluster.js';
+import { eventually, sleep, type Cluster } from './support/cluster.js';
 import { collectOutput, exitOf } from './support/process.js';
 import { waitForStatus } from './support/tasks.js';
-import { BATCH, VPS_IMAGE, createVps, kawaSsh, makeKeyPair, vpsContainer, type KeyPair } from './support/vps.js';
+import {
+  BATCH,
+  VPS_IMAGE,
+  createVps,
+  kawaSsh,
+  startVpsFixture,
+  vpsContainer,
+  type KeyPair,
+  type VpsFixture,
+} from './support/vps.js';
 
 const ticks = (text: string): number => text.match(/^tick$/gm)?.length ?? 0;
 
 /** Pause, resume, stop and restart a VPS while a user is logged in to it. */
 describe('VPS lifecycle', () => {
+  let fixture: VpsFixture;
   let cluster: Cluster;
   let key: KeyPair;
   let vps: Task;
 
   beforeAll(async () => {
-    cluster = await startCluster();
-    key = await makeKeyPair();
+    fixture = await startVpsFixture();
+    ({ cluster, key } = fixture);
     vps = await createVps(cluster, ['--image', VPS_IMAGE, '--public-key-file', `${key.privateKey}.pub`]);
   });
-  afterAll(async () => {
-    await cluster.kawa(['vps', 'kill', String(vps.id)]).catch(() => undefined);
-    await cluster.stop();
-    rmSync(key.dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.stop());
 
   it('pause freezes an open session and refuses new ones; resume brings both back', async () => {
     // A session that prints a line five times a second, for as long as the VPS runs.

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '@kawa/protocol';
-import { startCluster, type Cluster } from './support/cluster.js';
+import type { Cluster } from './support/cluster.js';
 import { submit } from './support/tasks.js';
 import {
   BATCH,
@@ -12,10 +12,11 @@ import {
   VPS_IMAGE,
   createVps,
   kawaSsh,
-  makeKeyPair,
+  startVpsFixture,
   openssh,
   parseLimits,
   type KeyPair,
+  type VpsFixture,
 } from './support/vps.js';
 
 /**
@@ -23,20 +24,16 @@ import {
  * client, every byte through `kawa ssh --stdio`, the host and the runner's reverse stream.
  */
 describe('VPS over SSH: create, limits, scp into /shared, ssh config', () => {
+  let fixture: VpsFixture;
   let cluster: Cluster;
   let key: KeyPair;
   let vps: Task;
 
   beforeAll(async () => {
-    cluster = await startCluster();
-    key = await makeKeyPair();
+    fixture = await startVpsFixture();
+    ({ cluster, key } = fixture);
   });
-  afterAll(async () => {
-    for (const id of [vps?.id, vps?.id === undefined ? undefined : vps.id + 1])
-      if (id !== undefined) await cluster.kawa(['vps', 'kill', String(id)]).catch(() => undefined);
-    await cluster.stop();
-    rmSync(key.dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.stop());
 
   it('creates a VPS with 1 core and 256M that runs, listed with the command to reach it', async () => {
     vps = await createVps(cluster, [

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Task } from '@kawa/protocol';
-import { KAWA_BIN, type Cluster, type RunResult } from './cluster.js';
+import { KAWA_BIN, startCluster, type Cluster, type RunResult } from './cluster.js';
 import { docker } from './docker.js';
 
 const run = promisify(execFile);
@@ -24,6 +24,29 @@ export async function makeKeyPair(): Promise<KeyPair> {
   const privateKey = join(dir, 'id_ed25519');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kawa-e2e', '-f', privateKey], { timeout: 10_000 });
   return { dir, privateKey, publicKey: readFileSync(`${privateKey}.pub`, 'utf8').trim() };
+}
+
+/** A cluster and a key pair for VPS tests. */
+export interface VpsFixture {
+  cluster: Cluster;
+  key: KeyPair;
+  /** Kills every VPS still there (no container outlives the test), stops the cluster, drops the key. */
+  stop(): Promise<void>;
+}
+
+export async function startVpsFixture(): Promise<VpsFixture> {
+  const cluster = await startCluster();
+  const key = await makeKeyPair();
+  return {
+    cluster,
+    key,
+    async stop() {
+      const listed = await cluster.api<{ vps: Task[] }>('GET', '/api/v1/vps').catch(() => null);
+      for (const vps of listed?.body.vps ?? []) await cluster.api('POST', `/api/v1/tasks/${vps.id}/kill`, {});
+      await cluster.stop();
+      rmSync(key.dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** `kawa vps create --wait --json` with `args`; the running VPS. */
