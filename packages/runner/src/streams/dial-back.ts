@@ -23,7 +23,7 @@ function refusalCode(status: number): ErrorCode {
 
 /**
  * Dials a reverse stream back to the host: a WebSocket the runner opens, so the node needs no
- * listening port. Resolves with the open socket; rejects with a KawaError when the host
+ * listening port. Resolves with the open socket, paused (resume it once listening); rejects with a KawaError when the host
  * refuses it (the HTTP status says why), cannot be reached, or does not answer in time.
  */
 export function dialBack(options: DialBackOptions): Promise<WebSocket> {
@@ -59,6 +59,10 @@ export function dialBack(options: DialBackOptions): Promise<WebSocket> {
       if (settled) return;
       settled = true;
       cleanUp();
+      // Frames the host sends right behind the 101 can arrive in the same read, before the
+      // caller's `await` resumes and attaches its listeners; paused, they wait for it (the
+      // caller resumes the socket once it listens).
+      socket.pause();
       resolve(socket);
     });
     socket.once('unexpected-response', (_request, response) => {

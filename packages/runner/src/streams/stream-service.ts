@@ -109,6 +109,8 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
       const request = { containerId: target.containerId, command, cols: frame.cols, rows: frame.rows };
       runTerminal(socket, engine, request, logger);
     }
+    // Listening now: let the frames held since the socket opened through.
+    socket.resume();
     logger.debug(`stream ${frame.streamId} open: ${frame.kind} into task ${frame.taskId}`);
     return { ok: true };
   }
