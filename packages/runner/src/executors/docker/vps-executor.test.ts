@@ -184,7 +184,15 @@ describe.skipIf(!ready)('VPS tasks on the real engine', () => {
       10_000,
     );
     // The published port may change at a restart; the new one answers.
-    await waitFor(async () => bannerArrives(await sshPortOf(spec.id), 500), 'sshd after the restart', 10_000);
+    // Right after the restart the engine may not list the port yet (no binding: NaN).
+    await waitFor(
+      async () => {
+        const port = await sshPortOf(spec.id);
+        return Number.isInteger(port) && port > 0 && (await bannerArrives(port, 500));
+      },
+      'sshd after the restart',
+      10_000,
+    );
     expect(statusesOf(h, spec.id)).toEqual(['running']);
     expect(h.executor.liveTasks()).toEqual([{ taskId: spec.id, status: 'running' }]);
 
