@@ -15,7 +15,7 @@ export function renderDefaultConfig(values: DefaultConfigValues = {}): string {
 # Paths may start with ~/.
 
 [host]
-# Address and port of the REST + WebSocket API (and, later, the dashboard).
+# Address and port of the REST + WebSocket API and the dashboard.
 # listen = "127.0.0.1"
 port = ${port}
 # SQLite database, tokens (mode 0600) and other host state.
@@ -26,8 +26,21 @@ port = ${port}
 # heartbeat_grace seconds is offline.
 # heartbeat_interval = 5
 # heartbeat_grace = 20
-# Container for tasks that name none. NULL runs them without Docker.
-# default_container = "NULL"
+# Env for tasks that name neither --container nor --image. NULL runs them without Docker.
+# default_container = "default"
+# A locally present image the host packs as the default env's first tarball (it never pulls).
+# default_env_image = "debian:bookworm-slim"
+# Tarballs kept per env; older ones go after each kawa docker tar create.
+# env_tarballs_keep = 3
+# Host paths (and all below them) that tasks may bind-mount with --mount HOST:CONT[:ro].
+# mount_allow_list = ["/data", "/scratch"]
+# The Docker Engine's socket, for host containers and tarballs.
+# docker_socket = "/var/run/docker.sock"
+# Where untargeted tasks go: best-fit, least-loaded or round-robin (docs/scheduler.md).
+# placement_policy = "best-fit"
+# Seconds a task waits at the head of the queue before the scheduler holds resources for it
+# instead of backfilling smaller tasks past it (0: at once).
+# backfill_reserve_after = 60
 # Largest request body in bytes.
 # max_body_bytes = 1048576
 
@@ -47,6 +60,8 @@ host_url = "${hostUrl}"
 # local_temp_dir = "~/.kawa/local-temp"
 # numactl binds no-Docker tasks to a NUMA zone.
 # numactl_path = "numactl"
+# The Docker Engine's socket, for Docker tasks and VPS.
+# docker_socket = "/var/run/docker.sock"
 # Tasks get cgroups under <controller>/<cgroup_parent>/<node name>/task-<id>.
 # cgroup_parent = "kawa"
 # Longest pause, in seconds, between attempts to reach the host.
