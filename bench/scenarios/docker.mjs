@@ -51,7 +51,7 @@ export async function trivialDocker({ dockerTasks, deadline }) {
       '',
       '| measure | Kawa | raw `docker run --rm` | ratio | target |',
       '|---|---|---|---|---|',
-      `| end-to-end p50, one at a time (ms) | ${fmt(kawaLatency.p50, 0)} | ${fmt(rawLatency.p50, 0)} | +${fmt(added, 0)} ms | ≤ +30 ms |`,
+      `| end-to-end p50, one at a time (ms) | ${fmt(kawaLatency.p50, 0)} | ${fmt(rawLatency.p50, 0)} | ${added >= 0 ? '+' : '−'}${fmt(Math.abs(added), 0)} ms | ≤ +30 ms |`,
       `| end-to-end p99, one at a time (ms) | ${fmt(kawaLatency.p99, 0)} | ${fmt(rawLatency.p99, 0)} | | |`,
       `| throughput, 4 wide (tasks/s) | ${fmt(kawaRate, 2)} | ${fmt(rawRate, 2)} | ${fmt(kawaRate / rawRate, 2)}× | ≥ 0.9× |`,
       '',
