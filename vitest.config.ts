@@ -6,6 +6,8 @@ const source = (name: string): string => fileURLToPath(new URL(`./packages/${nam
 // Unit tests import workspace packages from source, so they run without a build.
 // e2e tests drive the built `kawa` binary, so `npm run build` comes first.
 const alias = {
+  // Before '@kawa/protocol', which would otherwise also match this subpath.
+  '@kawa/protocol/testing': fileURLToPath(new URL('./packages/protocol/src/testing.ts', import.meta.url)),
   '@kawa/protocol': source('protocol'),
   '@kawa/config': source('config'),
   '@kawa/client': source('client'),

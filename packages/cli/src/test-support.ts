@@ -8,6 +8,9 @@ import type { SelfCommand } from './system/self-command.js';
 import type { TerminalIo } from './terminal/terminal-io.js';
 import { runCli, type ExtendProgram } from './program.js';
 
+/** The shared Task fixture, re-exported so tests keep one import. */
+export { makeTask } from '@kawa/protocol/testing';
+
 /** A request the fake host received, with its route resolved. */
 export interface FakeRequest {
   route: RouteName;
@@ -117,47 +120,6 @@ export async function runWith(
     if (ownHome) rmSync(home, { recursive: true, force: true });
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
-
-/** A valid Task with the given fields. */
-export function makeTask(fields: Partial<Task> = {}): Task {
-  return {
-    id: 1,
-    kind: 'command',
-    publicKey: null,
-    batchId: 1,
-    owner: 'admin',
-    command: ['echo', 'hello'],
-    env: {},
-    workdir: null,
-    container: null,
-    image: null,
-    mounts: [],
-    privileged: false,
-    cores: 1,
-    memoryBytes: null,
-    target: null,
-    node: 'node1',
-    numa: null,
-    gpus: [],
-    privateNetwork: false,
-    privatePid: false,
-    priority: 0,
-    gpuCount: 0,
-    numaAuto: false,
-    maxParallel: null,
-    retry: 0,
-    retryOnFail: false,
-    attempt: 1,
-    status: 'running',
-    reason: null,
-    exitCode: null,
-    syncProgress: null,
-    submittedAt: Date.now() - 5_000,
-    startedAt: Date.now() - 4_000,
-    endedAt: null,
-    ...fields,
-  };
 }
 
 /** An NDJSON answer whose lines arrive one chunk each, as a streaming host sends them. */

@@ -1,4 +1,5 @@
-import type { Task } from '@kawa/protocol';
+/** The shared Task fixture, re-exported so tests keep one import. */
+export { makeTask } from '@kawa/protocol/testing';
 
 /** A recorded request of the fake fetch. */
 export interface SeenRequest {
@@ -29,45 +30,4 @@ export function fakeFetch(handler: FakeHandler): { fetch: typeof fetch; requests
 
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
-
-/** A valid Task with the given fields. */
-export function makeTask(fields: Partial<Task> = {}): Task {
-  return {
-    id: 1,
-    kind: 'command',
-    publicKey: null,
-    batchId: 1,
-    owner: 'admin',
-    command: ['echo', 'hello'],
-    env: {},
-    workdir: null,
-    container: null,
-    image: null,
-    mounts: [],
-    privileged: false,
-    cores: 1,
-    memoryBytes: null,
-    target: null,
-    node: 'node1',
-    numa: null,
-    gpus: [],
-    privateNetwork: false,
-    privatePid: false,
-    priority: 0,
-    gpuCount: 0,
-    numaAuto: false,
-    maxParallel: null,
-    retry: 0,
-    retryOnFail: false,
-    attempt: 1,
-    status: 'running',
-    reason: null,
-    exitCode: null,
-    syncProgress: null,
-    submittedAt: 1_700_000_000_000,
-    startedAt: 1_700_000_001_000,
-    endedAt: null,
-    ...fields,
-  };
 }
