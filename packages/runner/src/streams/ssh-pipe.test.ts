@@ -38,7 +38,7 @@ async function pipePair() {
     },
   );
 
-  const tcp = await connectSshd(sshdPort);
+  const tcp = await connectSshd([{ host: '127.0.0.1', port: sshdPort }]);
   const runnerSocket = new WebSocket(`ws://127.0.0.1:${hostPort}`);
   await once(runnerSocket, 'open');
   pipeSsh(runnerSocket, tcp, createLogger('silent'));
@@ -73,9 +73,41 @@ describe('ssh pipe', () => {
     const server = createServer();
     const port = await listening(server, () => (server.address() as AddressInfo).port);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await expect(connectSshd(port)).rejects.toMatchObject({
+    await expect(connectSshd([{ host: '127.0.0.1', port }])).rejects.toMatchObject({
       code: 'KAWA_ERR_INVALID_STATE',
       message: expect.stringMatching(/sshd of the VPS does not accept connections: .*ECONNREFUSED/) as string,
+    });
+  });
+
+  it('falls back to the next endpoint when the first refuses, and names every failure when none accepts', async () => {
+    const closed = createServer();
+    const closedPort = await listening(closed, () => (closed.address() as AddressInfo).port);
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const open = createServer((socket) => {
+      socket.on('error', () => {}); // the test drops its end at once
+      socket.end('SSH-2.0-Fallback\r\n');
+    });
+    const openPort = await listening(open, () => (open.address() as AddressInfo).port);
+    cleanUps.push(() => new Promise<void>((resolve) => open.close(() => resolve())));
+
+    const tcp = await connectSshd([
+      { host: '127.0.0.2', port: closedPort },
+      { host: '127.0.0.1', port: openPort },
+    ]);
+    expect(tcp.remotePort).toBe(openPort);
+    tcp.destroy();
+
+    await expect(connectSshd([])).rejects.toMatchObject({
+      message: expect.stringContaining('it has no address or published port') as string,
+    });
+    await expect(
+      connectSshd([
+        { host: '127.0.0.2', port: closedPort },
+        { host: '127.0.0.1', port: closedPort },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'KAWA_ERR_INVALID_STATE',
+      message: expect.stringMatching(/127\.0\.0\.2:\d+: .*ECONNREFUSED.*; 127\.0\.0\.1:\d+: .*ECONNREFUSED/) as string,
     });
   });
 });

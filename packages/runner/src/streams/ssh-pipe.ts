@@ -1,28 +1,47 @@
 import { connect, type Socket } from 'node:net';
 import { KawaError, terminalCloseCodes } from '@kawa/protocol';
 import WebSocket, { type RawData } from 'ws';
+import type { SshEndpoint } from '../executors/docker/sshd-ready.js';
 import type { Logger } from '../logger.js';
+import { errorMessage } from '../util/errno.js';
 import { closeReason, pumpToSocket, rawBuffer, writeFromSocket } from './socket-bytes.js';
 
-/** A TCP connect on loopback answers at once; a slow one means a node in trouble. */
+/** A TCP connect to the node's own bridge or loopback answers at once; a slow one means a node in trouble. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** An endpoint with another one behind it gets less: the next may well answer. */
+const FIRST_TRY_TIMEOUT_MS = 1_000;
 /** After the host side closed, sshd gets this long to take the last bytes before the socket is dropped. */
 const END_GRACE_MS = 10_000;
 
 /**
- * Connects to the VPS's sshd at 127.0.0.1:`port` (the engine's proxy for the published port).
- * Done before the dial-back, so a VPS whose port is gone is refused with a coded error rather
- * than a stream that closes at once. A paused VPS still accepts (the kernel completes the
- * handshake): its bytes wait until it is resumed, which is what SSH into a paused VPS does.
+ * Connects to the VPS's sshd at the first of `endpoints` that accepts (the container's own
+ * address, then the engine's proxy for the port published on 127.0.0.1). Done before the
+ * dial-back, so a VPS whose sshd is unreachable is refused with a coded error rather than a
+ * stream that closes at once. A paused VPS still accepts (the kernel completes the handshake):
+ * its bytes wait until it is resumed, which is what SSH into a paused VPS does.
  */
-export function connectSshd(port: number): Promise<Socket> {
+export async function connectSshd(endpoints: readonly SshEndpoint[]): Promise<Socket> {
+  const failures: string[] = [];
+  for (const [index, endpoint] of endpoints.entries()) {
+    const last = index === endpoints.length - 1;
+    try {
+      return await connectOne(endpoint, last ? CONNECT_TIMEOUT_MS : FIRST_TRY_TIMEOUT_MS);
+    } catch (error) {
+      failures.push(`${endpoint.host}:${endpoint.port}: ${errorMessage(error)}`);
+    }
+  }
+  const why = failures.length === 0 ? 'it has no address or published port' : failures.join('; ');
+  throw new KawaError('KAWA_ERR_INVALID_STATE', `sshd of the VPS does not accept connections: ${why}`);
+}
+
+function connectOne(endpoint: SshEndpoint, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const tcp = connect({ host: '127.0.0.1', port });
+    const tcp = connect(endpoint);
     const fail = (why: string): void => {
       tcp.destroy();
-      reject(new KawaError('KAWA_ERR_INVALID_STATE', `sshd of the VPS does not accept connections: ${why}`));
+      reject(new Error(why));
     };
-    tcp.setTimeout(CONNECT_TIMEOUT_MS, () => fail('no answer in time'));
+    tcp.setTimeout(timeoutMs, () => fail('no answer in time'));
     tcp.once('error', (error) => fail(error.message));
     tcp.once('connect', () => {
       tcp.setTimeout(0);

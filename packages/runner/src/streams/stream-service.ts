@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { isKawaError, KawaError, type StreamOpenFrame } from '@kawa/protocol';
 import type WebSocket from 'ws';
 import type { DockerEngine } from '../executors/docker/docker-engine.js';
-import { loopbackSshPort } from '../executors/docker/sshd-ready.js';
+import { sshEndpoints } from '../executors/docker/sshd-ready.js';
 import type { ControlOutcome } from '../executors/process/task-control.js';
 import { runnerStreamUrl } from '../host-link/link-url.js';
 import type { Logger } from '../logger.js';
@@ -62,13 +62,13 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
 
   async function prepareSsh(containerId: string, taskId: number): Promise<Socket> {
     const state = await engine.inspectContainer(containerId);
-    const port = state === null ? null : loopbackSshPort(state);
-    if (port === null)
+    const endpoints = state === null ? [] : sshEndpoints(state);
+    if (endpoints.length === 0)
       throw new KawaError(
         'KAWA_ERR_INVALID_STATE',
-        `VPS ${taskId} has no published SSH port right now (its container restarts); try again`,
+        `VPS ${taskId} has no address or published SSH port right now (its container restarts); try again`,
       );
-    return connectSshd(port);
+    return connectSshd(endpoints);
   }
 
   async function open(frame: StreamOpenFrame): Promise<ControlOutcome> {

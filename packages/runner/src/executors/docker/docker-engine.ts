@@ -7,6 +7,7 @@ import {
   ExecInspectSchema,
   parseAnswer,
   publishedPorts,
+  networkAddresses,
   type PublishedPort,
 } from './engine-answers.js';
 import { answeredStatus, engineError, engineStatus } from './engine-error.js';
@@ -28,6 +29,11 @@ export interface ContainerState {
   labels: Record<string, string>;
   /** Host bindings of each published container port (`22/tcp`); empty while it is stopped. */
   ports: Record<string, PublishedPort[]>;
+  /**
+   * The container's own addresses on its networks (the default bridge: `172.17.x.y`); empty
+   * while it is stopped. Reachable from the node without the engine's userland port proxy.
+   */
+  addresses: string[];
 }
 
 /** Whether an exec still runs, and its exit code once it ended. */
@@ -239,6 +245,7 @@ export function createDockerEngine(socketPath: string): DockerEngine {
           exitCode: State.ExitCode,
           labels: Config.Labels ?? {},
           ports: publishedPorts(answer.NetworkSettings?.Ports ?? null),
+          addresses: networkAddresses(answer.NetworkSettings?.Networks ?? null),
         };
       }),
 

@@ -25,6 +25,11 @@ export const ContainerInspectSchema = z.looseObject({
   NetworkSettings: z
     .looseObject({
       Ports: z.record(z.string(), z.array(PortBindingSchema).nullable()).nullable().default(null),
+      /** Each attached network's address; empty while the container is stopped. */
+      Networks: z
+        .record(z.string(), z.looseObject({ IPAddress: z.string().default('') }))
+        .nullable()
+        .default(null),
     })
     .nullable()
     .default(null),
@@ -65,6 +70,13 @@ export function publishedPorts(
     });
   }
   return result;
+}
+
+/** The container's addresses on its networks (IPv4, non-empty), in the engine's order. */
+export function networkAddresses(networks: Record<string, { IPAddress: string }> | null): string[] {
+  return Object.values(networks ?? {})
+    .map((network) => network.IPAddress)
+    .filter((address) => address !== '');
 }
 
 /**

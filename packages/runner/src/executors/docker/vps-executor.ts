@@ -18,7 +18,7 @@ import {
   type DockerTask,
 } from './docker-task.js';
 import { createOwnedContainer } from './owned-container.js';
-import { SshdWaitAbandoned, waitForSshd } from './sshd-ready.js';
+import { SshdWaitAbandoned, waitForSshd, type SshEndpoint } from './sshd-ready.js';
 import { startFailure } from './start-failure.js';
 import { syncTaskImage } from './sync-watcher.js';
 import type { EventDetails } from './task-event.js';
@@ -103,7 +103,7 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
 
   async function launch(task: VpsTask): Promise<void> {
     const { spec } = task;
-    let port: number;
+    let sshd: SshEndpoint;
     try {
       const image = await syncTaskImage(task, imageSource(spec), {
         engine,
@@ -113,7 +113,7 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
         clock,
       });
       const id = await options.startSlot(() => createAndStart(task, image));
-      port = await waitForSshd(engine, id, {
+      sshd = await waitForSshd(engine, id, {
         timeoutMs: SSHD_START_MS,
         pollMs: SSHD_POLL_MS,
         stillWanted: () => task.ending === null,
@@ -131,7 +131,7 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
     }
     task.startedAt = clock.now();
     task.status = 'running';
-    logger.debug(`VPS ${spec.id} running as ${vpsContainerName(spec.id)}, sshd on 127.0.0.1:${port}`);
+    logger.debug(`VPS ${spec.id} running as ${vpsContainerName(spec.id)}, sshd on ${sshd.host}:${sshd.port}`);
     emit(task, 'running', {}, task.startedAt);
     records.put(task, 'running');
     void watch(task);
