@@ -80,6 +80,19 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
       });
     },
 
+    adopt(_taskId, made) {
+      const dirs = [...made.dirs];
+      const dirIn = (controller: V1Controller): string | null => {
+        const mount = mounts[controller];
+        return mount === undefined ? null : (dirs.find((dir) => dir.startsWith(`${mount}/`)) ?? null);
+      };
+      return v1TaskCgroup(dirs, {
+        freezer: dirIn('freezer'),
+        memory: dirIn('memory'),
+        processes: dirIn('freezer') ?? dirIn('pids') ?? dirs[0] ?? null,
+      });
+    },
+
     async cleanup() {
       await Promise.all(hierarchies.map((mount) => removeCgroupDir(baseOf(mount), async () => {}, 200)));
     },

@@ -86,6 +86,10 @@ export async function createV2Driver(options: V2DriverOptions): Promise<CgroupDr
       return v2TaskCgroup(dir);
     },
 
+    adopt(taskId, made) {
+      return v2TaskCgroup(made.dirs[0] ?? join(base, taskCgroupName(taskId)));
+    },
+
     async cleanup() {
       await removeCgroupDir(base, async () => {}, 200);
     },

@@ -26,6 +26,7 @@ export function createNoCgroupDriver(reason: string): CgroupDriver {
       if (wantsLimits(limits)) return Promise.reject(cgroupUnavailable(limits, reason));
       return Promise.resolve(noTaskCgroup);
     },
+    adopt: () => noTaskCgroup,
     cleanup: () => Promise.resolve(),
   };
 }

@@ -32,6 +32,13 @@ export interface TaskCgroup {
   remove(): Promise<void>;
 }
 
+/** What a task record says of the cgroup a task was put in. */
+export interface AdoptedCgroup {
+  dirs: readonly string[];
+  systemdUnit: string | null;
+  limits: CgroupLimits;
+}
+
 /** Makes task cgroups under `<controller mount>/<cgroup_parent>/<node>/task-<id>`. */
 export interface CgroupDriver {
   readonly kind: CgroupDriverKind;
@@ -39,6 +46,11 @@ export interface CgroupDriver {
   readonly description: string;
   /** Throws KawaError KAWA_ERR_CGROUP_UNAVAILABLE when the limits cannot be applied. */
   create(taskId: number, limits: CgroupLimits): Promise<TaskCgroup>;
+  /**
+   * The cgroup a task of an earlier run of this runner was put in, from its record: for the
+   * kill, pause, OOM check and removal of an adopted task. Makes nothing.
+   */
+  adopt(taskId: number, made: AdoptedCgroup): TaskCgroup;
   /** Removes this node's (empty) parent cgroups when the runner stops. */
   cleanup(): Promise<void>;
 }
