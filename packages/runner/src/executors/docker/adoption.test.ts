@@ -1,0 +1,152 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskEventFrame } from '@kawa/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  containerGone,
+  DOCKER_SOCKET,
+  dockerReady,
+  startDockerHarness,
+  testDocker,
+  TEST_IMAGE,
+  uniqueTaskId,
+  type DockerHarness,
+} from '../../testing/docker-harness.js';
+import { openTaskTable } from '../../state/task-table.js';
+import { taskSpec } from '../../testing/executor-harness.js';
+import { waitFor } from '../../testing/wait-for.js';
+import { taskLabels } from './container-options.js';
+import { createDockerEngine, type DockerEngine, type OutputAttachment } from './docker-engine.js';
+
+const ready = await dockerReady();
+
+/**
+ * The real engine, with a switch that plays the runner's crash: from then on no call answers
+ * and the output streams are cut, so the executor that used it does nothing more, as a dead
+ * runner would not (it neither reports nor removes the containers).
+ */
+function crashableEngine(): DockerEngine & { crash(): void } {
+  const engine = createDockerEngine(DOCKER_SOCKET);
+  const attachments: OutputAttachment[] = [];
+  let crashed = false;
+  const never = new Promise<never>(() => {});
+  const cut =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      crashed ? never : call(...args).then((value) => (crashed ? never : value));
+  return {
+    ...engine,
+    waitContainer: cut(engine.waitContainer),
+    inspectContainer: cut(engine.inspectContainer),
+    removeContainer: cut(engine.removeContainer),
+    killContainer: cut(engine.killContainer),
+    async attachOutput(id, stdout, stderr) {
+      const attachment = await engine.attachOutput(id, stdout, stderr);
+      attachments.push(attachment);
+      return attachment;
+    },
+    crash() {
+      crashed = true;
+      for (const attachment of attachments) attachment.detach();
+    },
+  };
+}
+
+const harnesses: DockerHarness[] = [];
+const planted: string[] = [];
+afterEach(async () => {
+  // The restarted one only: the crashed one's containers are its successor's now.
+  await harnesses.at(-1)?.close();
+  harnesses.length = 0;
+  for (const id of planted.splice(0)) await testDocker.getContainer(id).remove({ force: true });
+});
+
+const logOf = (h: DockerHarness, id: number): Promise<string> =>
+  readFile(join(h.sharedDir, 'logs', String(id), 'stdout.log'), 'utf8');
+
+/** A bounded wait in the container for a flag file in the shared data dir (/shared). */
+const waitForFlag = (flag: string): string =>
+  `i=0; while [ ! -f /shared/${flag} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done`;
+
+const seq = (from: number, to: number): string =>
+  Array.from({ length: to - from + 1 }, (_, index) => `${from + index}\n`).join('');
+
+describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
+  it('adopts its containers, resumes their logs, reports real exit codes and removes its orphans only', async () => {
+    const engine = crashableEngine();
+    const before = await startDockerHarness({ engine });
+    harnesses.push(before);
+    const image = { image: TEST_IMAGE };
+    const endsWhileDown = taskSpec(
+      uniqueTaskId(),
+      ['sh', '-c', `echo before; ${waitForFlag('a')}; echo after; exit 7`],
+      image,
+    );
+    const endsAfter = taskSpec(
+      uniqueTaskId(),
+      ['sh', '-c', `seq 1 500; ${waitForFlag('b')}; seq 501 1000; exit 9`],
+      image,
+    );
+    const killed = taskSpec(uniqueTaskId(), ['sleep', '60'], image);
+    for (const spec of [endsWhileDown, endsAfter, killed]) before.executor.start(spec);
+    for (const spec of [endsWhileDown, endsAfter, killed]) await before.event(spec.id, ['running']);
+    await waitFor(
+      async () => (await logOf(before, endsAfter.id).catch(() => '')).endsWith('500\n'),
+      'the first output',
+    );
+    const table = await openTaskTable(before.stateDir);
+    await waitFor(async () => (await table.list()).length === 3, 'three task records');
+
+    engine.crash();
+    // An orphan of this node (a crash between create and record), and another cluster's container.
+    const orphan = await testDocker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['sleep', '60'],
+      Labels: { [taskLabels.node]: before.nodeName, [taskLabels.taskId]: String(uniqueTaskId()) },
+    });
+    const foreign = await testDocker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['sleep', '60'],
+      Labels: { [taskLabels.node]: `${before.nodeName}-other`, [taskLabels.taskId]: String(uniqueTaskId()) },
+    });
+    planted.push(foreign.id);
+    await writeFile(join(before.sharedDir, 'data', 'a'), '');
+    await waitFor(
+      async () => !(await testDocker.getContainer(`kawa-task-${endsWhileDown.id}`).inspect()).State.Running,
+      'the first task to end while the runner is down',
+    );
+
+    const after = await startDockerHarness({ restartOf: before });
+    harnesses.push(after);
+    await after.executor.adopt(await table.list());
+    const events: TaskEventFrame[] = after.events;
+
+    expect(await after.event(endsWhileDown.id, ['failed', 'completed'])).toMatchObject({
+      status: 'failed',
+      exitCode: 7,
+    });
+    expect(await logOf(after, endsWhileDown.id)).toBe('before\nafter\n');
+    expect(await containerGone(orphan.id)).toBe(true);
+    expect((await testDocker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
+    expect(after.executor.liveTasks()).toEqual(
+      expect.arrayContaining([
+        { taskId: endsAfter.id, status: 'running' },
+        { taskId: killed.id, status: 'running' },
+      ]),
+    );
+
+    await writeFile(join(before.sharedDir, 'data', 'b'), '');
+    expect(await after.event(endsAfter.id, ['failed', 'completed'])).toMatchObject({ status: 'failed', exitCode: 9 });
+    // Every line once: what the crashed runner wrote is skipped, the rest follows.
+    expect(await logOf(after, endsAfter.id)).toBe(seq(1, 1000));
+
+    expect(await after.executor.control(killed.id, 'kill')).toEqual({ ok: true });
+    expect(await after.event(killed.id, ['killed', 'failed'])).toMatchObject({ status: 'killed' });
+    for (const spec of [endsWhileDown, endsAfter, killed]) {
+      expect(await containerGone(`kawa-task-${spec.id}`)).toBe(true);
+      after.executor.finalDelivered(spec.id);
+    }
+    expect(events.filter((event) => event.status === 'running')).toEqual([]);
+    await waitFor(async () => (await table.list()).length === 0, 'the records to go');
+  });
+});
