@@ -36,10 +36,10 @@ function crashableEngine(): DockerEngine & { crash(): void } {
       crashed ? never : call(...args).then((value) => (crashed ? never : value));
   return {
     ...engine,
-    waitContainer: cut(engine.waitContainer),
-    inspectContainer: cut(engine.inspectContainer),
-    removeContainer: cut(engine.removeContainer),
-    killContainer: cut(engine.killContainer),
+    waitContainer: cut((id: string) => engine.waitContainer(id)),
+    inspectContainer: cut((id: string) => engine.inspectContainer(id)),
+    removeContainer: cut((id: string) => engine.removeContainer(id)),
+    killContainer: cut((id: string) => engine.killContainer(id)),
     async attachOutput(id, stdout, stderr) {
       const attachment = await engine.attachOutput(id, stdout, stderr);
       attachments.push(attachment);
