@@ -211,8 +211,9 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     for (const task of dockerExecutor.liveTasks()) dockerTasks.add(task.taskId);
     logger.info(`adopted ${leftovers.length} task record(s) from a previous run in ${table.dir}`);
   } else {
-    // No record names a container, but a crash before the first record leaves some behind.
-    // In the background: a runner without a Docker Engine must not wait for one to start.
+    // No record, but a crash before the first record leaves containers and exit files behind.
+    // The containers in the background: a runner without a Docker Engine must not wait for one.
+    await processExecutor.adopt([]);
     void dockerExecutor.adopt([]);
   }
 

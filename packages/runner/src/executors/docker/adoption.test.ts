@@ -88,14 +88,24 @@ describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
       image,
     );
     const killed = taskSpec(uniqueTaskId(), ['sleep', '60'], image);
-    for (const spec of [endsWhileDown, endsAfter, killed]) before.executor.start(spec);
-    for (const spec of [endsWhileDown, endsAfter, killed]) await before.event(spec.id, ['running']);
+    // Over its memory limit once the runner is gone: Docker says OOMKilled, and so must the report.
+    const hog = taskSpec(
+      uniqueTaskId(),
+      ['sh', '-c', `${waitForFlag('a')}; dd if=/dev/zero of=/dev/null bs=64M count=1`],
+      {
+        ...image,
+        memoryBytes: 20_000_000,
+      },
+    );
+    const all = [endsWhileDown, endsAfter, killed, hog];
+    for (const spec of all) before.executor.start(spec);
+    for (const spec of all) await before.event(spec.id, ['running']);
     await waitFor(
       async () => (await logOf(before, endsAfter.id).catch(() => '')).endsWith('500\n'),
       'the first output',
     );
     const table = await openTaskTable(before.stateDir);
-    await waitFor(async () => (await table.list()).length === 3, 'three task records');
+    await waitFor(async () => (await table.list()).length === all.length, 'the task records');
 
     engine.crash();
     // An orphan of this node (a crash between create and record), and another cluster's container.
@@ -111,10 +121,12 @@ describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
     });
     planted.push(foreign.id);
     await writeFile(join(before.sharedDir, 'data', 'a'), '');
-    await waitFor(
-      async () => !(await testDocker.getContainer(`kawa-task-${endsWhileDown.id}`).inspect()).State.Running,
-      'the first task to end while the runner is down',
-    );
+    for (const spec of [endsWhileDown, hog]) {
+      await waitFor(
+        async () => !(await testDocker.getContainer(`kawa-task-${spec.id}`).inspect()).State.Running,
+        `task ${spec.id} to end while the runner is down`,
+      );
+    }
 
     const after = await startDockerHarness({ restartOf: before });
     harnesses.push(after);
@@ -126,6 +138,7 @@ describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
       exitCode: 7,
     });
     expect(await logOf(after, endsWhileDown.id)).toBe('before\nafter\n');
+    expect(await after.event(hog.id, ['failed', 'completed', 'oom'])).toMatchObject({ status: 'oom' });
     expect(await containerGone(orphan.id)).toBe(true);
     expect((await testDocker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
     expect(after.executor.liveTasks()).toEqual(
@@ -142,7 +155,7 @@ describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
 
     expect(await after.executor.control(killed.id, 'kill')).toEqual({ ok: true });
     expect(await after.event(killed.id, ['killed', 'failed'])).toMatchObject({ status: 'killed' });
-    for (const spec of [endsWhileDown, endsAfter, killed]) {
+    for (const spec of all) {
       expect(await containerGone(`kawa-task-${spec.id}`)).toBe(true);
       after.executor.finalDelivered(spec.id);
     }

@@ -141,7 +141,7 @@ describe.skipIf(!isRoot)('adopting no-Docker tasks after a runner crash', () => 
     await waitFor(() => !existsSync(exitFilePath(h.table.dir, 1)), 'the exit file to go');
   });
 
-  it('does not take a process that reused the pid for the task, and re-sends an undelivered ending', async () => {
+  it('does not take a process that reused the pid for the task, re-sends an undelivered ending, drops stray exit files', async () => {
     const h = (first = await startExecutorHarness());
     // A process that is not the task, under the pid the record names.
     const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -174,9 +174,12 @@ describe.skipIf(!isRoot)('adopting no-Docker tasks after a runner crash', () => 
         pidStartTime: null,
         final: { exitCode: 0, message: null, errorCode: null, at: 5 },
       });
+      // An exit file no record names (the runner crashed after the host had the ending) goes.
+      await writeFile(exitFilePath(h.table.dir, 77), '{"code":0,"signal":null}');
       const events: TaskEventFrame[] = [];
       const restarted = (second = restartedExecutor(h, events));
       await restarted.adopt(await h.table.list());
+      expect(existsSync(exitFilePath(h.table.dir, 77))).toBe(false);
       expect(await waitForTaskEvent(events, 12, ['completed'], 5000)).toMatchObject({ exitCode: 0, at: 5 });
       const lost = await waitForTaskEvent(events, 11, ['failed', 'completed', 'killed'], 10_000);
       expect(lost).toMatchObject({ status: 'failed', errorCode: 'KAWA_ERR_INTERNAL' });

@@ -1,4 +1,4 @@
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   isKawaError,
@@ -369,7 +369,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       }
     },
 
-    adopt(records) {
+    async adopt(records) {
       for (const found of records) {
         const { spec } = found;
         if (live.has(spec.id)) continue;
@@ -416,7 +416,13 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
           `handling the exit of adopted task ${spec.id}`,
         );
       }
-      return Promise.resolve();
+      // Exit files no record names: the runner crashed after the host had the ending.
+      const known = new Set(records.map((found) => found.spec.id));
+      const stray = (await readdir(table.dir).catch(() => [])).filter((file) => {
+        const match = /^(\d+)\.exit(\.tmp)?$/.exec(file);
+        return match !== null && !known.has(Number(match[1]));
+      });
+      await Promise.all(stray.map((file) => rm(join(table.dir, file), { force: true })));
     },
 
     async close() {
