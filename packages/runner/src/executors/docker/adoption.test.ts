@@ -14,6 +14,7 @@ import {
 } from '../../testing/docker-harness.js';
 import { openTaskTable } from '../../state/task-table.js';
 import { taskSpec } from '../../testing/executor-harness.js';
+import { fakeSshdImage, TEST_PUBLIC_KEY } from '../../testing/fake-sshd-image.js';
 import { waitFor } from '../../testing/wait-for.js';
 import { taskLabels } from './container-options.js';
 import { createDockerEngine, type DockerEngine, type OutputAttachment } from './docker-engine.js';
@@ -161,5 +162,34 @@ describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
     }
     expect(events.filter((event) => event.status === 'running')).toEqual([]);
     await waitFor(async () => (await table.list()).length === 0, 'the records to go');
+  });
+
+  it('re-adopts a running VPS and reports one whose container went while it was down as stopped', async () => {
+    const image = await fakeSshdImage();
+    const engine = crashableEngine();
+    const before = await startDockerHarness({ engine });
+    harnesses.push(before);
+    const vps = (id: number) => taskSpec(id, ['not-run'], { kind: 'vps', publicKey: TEST_PUBLIC_KEY, image });
+    const kept = vps(uniqueTaskId());
+    const gone = vps(uniqueTaskId());
+    for (const spec of [kept, gone]) before.executor.start(spec);
+    for (const spec of [kept, gone])
+      expect(await before.event(spec.id, ['running', 'failed'])).toMatchObject({ status: 'running' });
+    const table = await openTaskTable(before.stateDir);
+    await waitFor(async () => (await table.list()).length === 2, 'the VPS records');
+
+    engine.crash();
+    await testDocker.getContainer(`kawa-vps-${gone.id}`).remove({ force: true });
+    const after = await startDockerHarness({ restartOf: before });
+    harnesses.push(after);
+    await after.executor.adopt(await table.list());
+
+    expect(await after.event(gone.id, ['stopped', 'failed'])).toMatchObject({ status: 'stopped' });
+    expect(after.executor.liveTasks()).toEqual([{ taskId: kept.id, status: 'running' }]);
+    expect(after.executor.lookup(kept.id)).toMatchObject({ kind: 'vps', status: 'running' });
+    expect((await testDocker.getContainer(`kawa-vps-${kept.id}`).inspect()).State.Running).toBe(true);
+    expect(await after.executor.control(kept.id, 'stop')).toEqual({ ok: true });
+    expect(await after.event(kept.id, ['stopped', 'failed'])).toMatchObject({ status: 'stopped' });
+    expect(await containerGone(`kawa-vps-${kept.id}`)).toBe(true);
   });
 });
