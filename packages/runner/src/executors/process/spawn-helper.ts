@@ -30,6 +30,8 @@ let orphaned = false;
 process.on('disconnect', () => { orphaned = true; if (children === 0) process.exit(0); });
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
+// The runner's stderr may be a pipe nobody reads any more (it crashed): that must not end the helper.
+process.stderr.on('error', () => {});
 process.on('message', (request) => {
   const fds = [];
   let child;
