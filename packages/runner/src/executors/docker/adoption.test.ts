@@ -154,13 +154,19 @@ describe.skipIf(!ready)('adopting Docker tasks after a runner crash', () => {
     // Every line once: what the crashed runner wrote is skipped, the rest follows.
     expect(await logOf(after, endsAfter.id)).toBe(seq(1, 1000));
 
+    // Pause and resume reach the adopted container.
+    expect(await after.executor.control(killed.id, 'pause')).toEqual({ ok: true });
+    expect((await testDocker.getContainer(`kawa-task-${killed.id}`).inspect()).State.Paused).toBe(true);
+    expect(await after.executor.control(killed.id, 'resume')).toEqual({ ok: true });
+    expect((await testDocker.getContainer(`kawa-task-${killed.id}`).inspect()).State.Paused).toBe(false);
     expect(await after.executor.control(killed.id, 'kill')).toEqual({ ok: true });
     expect(await after.event(killed.id, ['killed', 'failed'])).toMatchObject({ status: 'killed' });
     for (const spec of all) {
       expect(await containerGone(`kawa-task-${spec.id}`)).toBe(true);
       after.executor.finalDelivered(spec.id);
     }
-    expect(events.filter((event) => event.status === 'running')).toEqual([]);
+    // No second start: the only running event is the resume's.
+    expect(events.filter((event) => event.status === 'running').map((event) => event.taskId)).toEqual([killed.id]);
     await waitFor(async () => (await table.list()).length === 0, 'the records to go');
   });
 
