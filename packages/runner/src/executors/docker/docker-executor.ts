@@ -17,10 +17,10 @@ import { sleep } from '../../util/sleep.js';
 import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
 import { isProcessRecord, type LiveTaskSummary, type ProcessExecutor } from '../process/process-executor.js';
 import { taskLocalTempDir } from '../process/task-env.js';
-import { buildContainerOptions, taskLabels } from './container-options.js';
-import { finishWriting, loggedBytes, SkipBytes } from './log-resume.js';
+import { buildContainerOptions } from './container-options.js';
+import { createDockerAdoption } from './docker-adoption.js';
 import { createDockerControls } from './docker-control.js';
-import type { ContainerSummary, DockerEngine, OutputAttachment } from './docker-engine.js';
+import type { DockerEngine, OutputAttachment } from './docker-engine.js';
 import {
   containerLookup,
   liveSummary,
@@ -157,9 +157,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     logger.debug(`task ${spec.id} running as container ${id.slice(0, 12)}`);
     emit(task, 'running', {}, task.startedAt);
     records.put(task, 'running');
-    const exit = watchExit(task, id, logs, attachment);
-    exits.add(exit);
-    void exit.then(() => exits.delete(exit));
+    follow(task, id, logs, attachment);
     // A kill that arrived while the container was being started.
     if (task.killRequested) await controls.stopContainer(task);
   }
@@ -187,6 +185,13 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     if (task.killRequested) throw new KilledBeforeStart();
     await engine.startContainer(id);
     return { id, logs, attachment };
+  }
+
+  /** Follows a started container to its end (see watchExit); close() waits for that. */
+  function follow(task: DockerTask, id: string, logs: TaskLogFiles, attachment: OutputAttachment): void {
+    const exit = watchExit(task, id, logs, attachment);
+    exits.add(exit);
+    void exit.then(() => exits.delete(exit));
   }
 
   /** Waits for the container to stop, completes the logs, removes the container, then reports. */
@@ -296,129 +301,19 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     removeLeftovers,
   });
 
-  /**
-   * Takes a command task's container over from an earlier run of this runner: its log files go
-   * on from where they end (the engine's log is read again and what the files hold is
-   * skipped), and its exit is waited for and reported as for a task started here.
-   */
-  async function adoptContainer(record: TaskRecord, container: ContainerSummary): Promise<void> {
-    const { spec } = record;
-    const task = newDockerTask(spec);
-    task.containerId = container.id;
-    task.startedAt = record.startedAt;
-    task.status = container.state === 'paused' ? 'paused' : 'running';
-    live.set(spec.id, task);
-    let logs: TaskLogFiles | null = null;
-    try {
-      const offsets = await loggedBytes(options.sharedDir, spec.id);
-      logs = await openTaskLogs(options.sharedDir, spec.id, (stream, error) =>
-        logger.warn(`task ${spec.id}: writing ${stream}.log failed, so the log is cut short: ${error.message}`),
-      );
-      const stdout = new SkipBytes(logs.stdout, offsets.stdout);
-      const stderr = new SkipBytes(logs.stderr, offsets.stderr);
-      const following = await engine.followLogs(container.id, stdout, stderr);
-      const attachment: OutputAttachment = {
-        ended: following.ended.then(() => Promise.all([finishWriting(stdout), finishWriting(stderr)])).then(() => {}),
-        detach: () => following.detach(),
-      };
-      logger.info(`adopted task ${spec.id} (container ${container.id.slice(0, 12)}, ${container.state})`);
-      const exit = watchExit(task, container.id, logs, attachment);
-      exits.add(exit);
-      void exit.then(() => exits.delete(exit));
-    } catch (error) {
-      await logs?.close();
-      finish(task, {
-        status: 'failed',
-        exitCode: null,
-        message: `node ${options.nodeName} could not adopt the task's container after a runner restart: ${errorMessage(error)}`,
-        errorCode: isKawaError(error) ? error.code : 'KAWA_ERR_DOCKER_FAILED',
-      });
-    }
-  }
-
-  /** Reports an adopted task's end that needs no container (it is gone, or ended before). */
-  function reportAdopted(record: TaskRecord, status: RunnerReportedStatus, details: EventDetails, at = clock.now()) {
-    options.onEvent(taskEventFrame(record.spec.id, status, details, at));
-  }
-
-  async function adopt(found: readonly TaskRecord[]): Promise<void> {
-    let containers: ContainerSummary[];
-    try {
-      containers = await engine.listContainers({ [taskLabels.node]: options.nodeName });
-    } catch (error) {
-      if (found.length === 0) {
-        logger.debug(`looking for containers left by a previous run: ${errorMessage(error)}`);
-        return;
-      }
-      logger.error(`cannot adopt the Docker tasks of the previous run: ${errorMessage(error)}`);
-      for (const record of found) {
-        records.adopted(record.spec.id);
-        if (record.final !== null) reportAdopted(record, record.status, record.final, record.final.at);
-        else {
-          reportAdopted(record, 'failed', {
-            message: `node ${options.nodeName} restarted and could not reach the Docker Engine to adopt the task: ${errorMessage(error)}`,
-            errorCode: isKawaError(error) ? error.code : 'KAWA_ERR_DOCKER_UNAVAILABLE',
-          });
-        }
-      }
-      return;
-    }
-    const byTask = new Map<number, ContainerSummary>();
-    for (const container of containers) {
-      const taskId = Number(container.labels[taskLabels.taskId]);
-      if (Number.isSafeInteger(taskId)) byTask.set(taskId, container);
-    }
-    const kept = new Set<string>();
-    for (const record of found) {
-      const { spec } = record;
-      records.adopted(spec.id);
-      if (live.has(spec.id) || vps.lookup(spec.id) !== null) continue;
-      if (record.final !== null) {
-        // It ended, and the runner went before the host had the final event.
-        reportAdopted(record, record.status, record.final, record.final.at);
-        continue;
-      }
-      const container = byTask.get(spec.id);
-      if (spec.kind === 'vps') {
-        if (container !== undefined && ['running', 'restarting', 'paused'].includes(container.state)) {
-          kept.add(container.id);
-          vps.adopt(record, container);
-        } else {
-          reportAdopted(record, 'stopped', {
-            message: `${container === undefined ? 'the container is gone' : `the container is ${container.state}`} after a runner restart; restart the VPS to recreate it`,
-          });
-        }
-        continue;
-      }
-      if (container === undefined) {
-        reportAdopted(record, 'failed', {
-          message: `the task's container was removed while the runner on node ${options.nodeName} was down; its exit code is unknown`,
-          errorCode: 'KAWA_ERR_DOCKER_FAILED',
-        });
-        continue;
-      }
-      kept.add(container.id);
-      await adoptContainer(record, container);
-    }
-    // Containers of this node that no record names: left by a crash between create and record,
-    // or by tasks whose end was reported. Only this node's label: other clusters share the engine.
-    // A task started since the list was taken is not one of them, whatever its container.
-    const started = (container: ContainerSummary): boolean => {
-      const taskId = Number(container.labels[taskLabels.taskId]);
-      return live.has(taskId) || vps.lookup(taskId) !== null;
-    };
-    const orphans = containers.filter((container) => !kept.has(container.id) && !started(container));
-    for (const orphan of orphans) {
-      logger.warn(
-        `removing container ${orphan.name || orphan.id.slice(0, 12)}: node ${options.nodeName} no longer knows it`,
-      );
-      await engine
-        .removeContainer(orphan.id)
-        .catch((error: unknown) =>
-          logger.warn(`cannot remove container ${orphan.id.slice(0, 12)}: ${errorMessage(error)}`),
-        );
-    }
-  }
+  const adopt = createDockerAdoption({
+    nodeName: options.nodeName,
+    sharedDir: options.sharedDir,
+    engine,
+    logger,
+    clock,
+    records,
+    vps,
+    live,
+    onEvent: options.onEvent,
+    follow,
+    finish,
+  });
 
   return {
     start(spec) {
