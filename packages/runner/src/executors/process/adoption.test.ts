@@ -88,13 +88,17 @@ describe.skipIf(!isRoot)('adopting no-Docker tasks after a runner crash', () => 
     h.executor.start(taskSpec(2, ['sh', '-c', `echo a; ${waitForFlag(flag)}; echo b; exit 9`], { cores: 1 }));
     h.executor.start(taskSpec(3, ['sleep', '60']));
     h.executor.start(taskSpec(4, ['sleep', '60']));
-    for (const id of [1, 2, 3, 4]) await h.event(id, ['running']);
+    h.executor.start(taskSpec(5, ['sleep', '60']));
+    for (const id of [1, 2, 3, 4, 5]) await h.event(id, ['running']);
     expect(await h.executor.control(4, 'pause')).toEqual({ ok: true });
     // Every task has its record (with the pid's start time) before the crash.
     await waitFor(async () => {
       const records = await h.table.list();
-      return records.length === 4 && records.every((record) => record.pidStartTime !== null);
-    }, 'four task records');
+      return records.length === 5 && records.every((record) => record.pidStartTime !== null);
+    }, 'five task records');
+    // Task 5 plays one the runner crashed before recording: nothing names it but its cgroup.
+    const unrecorded = (await h.table.list()).find((record) => record.spec.id === 5);
+    await h.table.remove(5);
     const paused = (await h.table.list()).find((record) => record.spec.id === 4);
     expect(paused).toMatchObject({ status: 'paused' });
 
@@ -109,6 +113,11 @@ describe.skipIf(!isRoot)('adopting no-Docker tasks after a runner crash', () => 
     const event = (id: number, statuses: TaskEventFrame['status'][]) => waitForTaskEvent(events, id, statuses, 10_000);
 
     expect(await event(1, ['failed', 'completed'])).toMatchObject({ status: 'failed', exitCode: 7 });
+    if (h.cgroups.kind === 'v1' || h.cgroups.kind === 'v2') {
+      // Killed, with its cgroup: no one would ever have ended it.
+      await waitFor(async () => (await readProcStat(unrecorded?.pid ?? 0)) === null, 'task 5 to be gone');
+      expect(restarted.liveTasks().map((task) => task.taskId)).not.toContain(5);
+    }
     expect(await logOf(h, 1)).toBe('before\nafter\n');
     expect(restarted.liveTasks()).toEqual(
       expect.arrayContaining([

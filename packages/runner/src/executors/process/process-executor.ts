@@ -416,6 +416,14 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
           `handling the exit of adopted task ${spec.id}`,
         );
       }
+      // Tasks no record names (the runner crashed in their first moments): nothing would ever
+      // end them, and the host has them as lost. Their cgroups name them; they go.
+      const swept = await cgroups.sweep(new Set(live.keys())).catch((error: unknown) => {
+        logger.warn(`cannot look for task cgroups left by the previous run: ${errorMessage(error)}`);
+        return [];
+      });
+      if (swept.length > 0)
+        logger.warn(`killed task(s) ${swept.join(', ')}: left running by the previous run, with no record to adopt`);
       // Exit files no record names: the runner crashed after the host had the ending.
       const known = new Set(records.map((found) => found.spec.id));
       const stray = (await readdir(table.dir).catch(() => [])).filter((file) => {

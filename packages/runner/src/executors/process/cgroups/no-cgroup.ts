@@ -27,6 +27,7 @@ export function createNoCgroupDriver(reason: string): CgroupDriver {
       return Promise.resolve(noTaskCgroup);
     },
     adopt: () => noTaskCgroup,
+    sweep: () => Promise.resolve([]),
     cleanup: () => Promise.resolve(),
   };
 }

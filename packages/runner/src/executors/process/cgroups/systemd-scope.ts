@@ -42,6 +42,8 @@ export function createSystemdDriver(options: SystemdDriverOptions): CgroupDriver
 
     create: (taskId, limits) => Promise.resolve(scope(taskId, limits)),
     adopt: (taskId, made) => scope(taskId, made.limits),
+    // Transient scopes end with their processes, and are not listed here.
+    sweep: () => Promise.resolve([]),
     cleanup: () => Promise.resolve(),
   };
 
