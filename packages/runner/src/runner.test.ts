@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelloFrameSchema, RunnerConfigSchema, type RunnerConfig, type TaskSpec } from '@kawa/protocol';
@@ -249,6 +249,34 @@ describe.skipIf(!isRoot)('runner', () => {
     host.send({ type: 'welcome', heartbeatIntervalMs: 1000 });
     await waitFor(() => statusesOf(host, 4).includes('failed'), 'the queued failure');
     expect(host.of('task-event').find((frame) => frame.status === 'failed')).toMatchObject({ exitCode: 4 });
+  });
+
+  it('after a crash, lists a task that ended meanwhile as running in hello and reports its ending with the exit code', async () => {
+    const { host, config } = await setup();
+    await mkdir(join(config.state_dir, 'tasks'), { recursive: true });
+    // Left by the crashed runner: the task ended, the host never had the final event.
+    const record = {
+      version: 1,
+      spec: taskSpec(900, ['sh', '-c', 'exit 3']),
+      status: 'failed',
+      pid: null,
+      pgid: null,
+      cgroupDriver: 'none',
+      cgroupDirs: [],
+      systemdUnit: null,
+      startedAt: 1,
+      pidStartTime: null,
+      pausedWith: null,
+      final: { exitCode: 3, message: 'exited with code 3', errorCode: null, at: 2 },
+    };
+    await writeFile(join(config.state_dir, 'tasks/900.json'), JSON.stringify(record));
+    runner = await startRunnerWith({ config, logLevel: 'silent' }, {});
+    await runner.connected;
+    expect(host.of('hello')[0]?.liveTasks).toEqual([{ taskId: 900, status: 'running' }]);
+    await waitFor(() => statusesOf(host, 900).includes('failed'), 'the ending of task 900');
+    expect(host.of('task-event').find((frame) => frame.taskId === 900)).toMatchObject({ exitCode: 3, at: 2 });
+    // Delivered: the record goes.
+    await waitFor(() => !existsSync(join(config.state_dir, 'tasks/900.json')), 'the record to go');
   });
 
   it('kills its tasks on close and reports them killed', async () => {

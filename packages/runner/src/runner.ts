@@ -13,8 +13,8 @@ import {
 import { detectCgroupDriver } from './executors/process/cgroups/detect-driver.js';
 import type { CgroupDriver } from './executors/process/cgroups/task-cgroup.js';
 import { createDockerEngine, type DockerEngine } from './executors/docker/docker-engine.js';
-import { createDockerExecutor } from './executors/docker/docker-executor.js';
-import { createProcessExecutor } from './executors/process/process-executor.js';
+import { createDockerExecutor, isDockerRecord } from './executors/docker/docker-executor.js';
+import { createProcessExecutor, isProcessRecord } from './executors/process/process-executor.js';
 import type { Spawner } from './executors/process/spawner.js';
 import { baseEnvFrom } from './executors/process/task-env.js';
 import { envRecordsIn } from './envs/env-records.js';
@@ -108,12 +108,6 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   const leftovers = await table.list((file, reason) =>
     logger.warn(`ignoring unreadable task record ${file}: ${reason}`),
   );
-  if (leftovers.length > 0) {
-    logger.warn(
-      `${leftovers.length} task record(s) from a previous run are in ${table.dir}; adopting them is not built yet, ` +
-        'so the host will mark those tasks lost',
-    );
-  }
   const cgroups =
     deps.cgroups ??
     (await detectCgroupDriver({
@@ -130,14 +124,19 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   );
 
   const reports = new PendingReports();
-  // The link is made below; events only flow once it exists (tasks arrive through it).
+  // The link is made below, after adoption: events of adopted tasks wait here until it exists.
   let link: HostLink | null = null;
+  const beforeLink: TaskEventFrame[] = [];
   /** Docker tasks and VPS from their start until their end here: where their controls go. */
   const dockerTasks = new Set<number>();
   const report = (frame: TaskEventFrame): void => {
     reports.produced(frame);
     if (endsOnNode(frame.status)) dockerTasks.delete(frame.taskId);
-    link?.sendEvent(frame, {
+    if (link === null) beforeLink.push(frame);
+    else send(link, frame);
+  };
+  const send = (hostLink: HostLink, frame: TaskEventFrame): void => {
+    hostLink.sendEvent(frame, {
       onDelivered: () => {
         reports.delivered(frame);
         if (!endsOnNode(frame.status)) return;
@@ -167,6 +166,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     onEvent: report,
     ...(deps.spawner ? { spawner: deps.spawner } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
+    procRoot: roots.procRoot,
   });
   const clock = deps.clock ?? systemClock;
 
@@ -197,6 +197,25 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     onProgress: (frame) => link?.sendProgress(frame),
     clock,
   });
+
+  // Tasks of an earlier run of this runner (a crash, a kill -9, an upgrade) are taken over
+  // before the first hello, so that hello lists them and the host keeps them running.
+  if (leftovers.length > 0) {
+    for (const record of leftovers) {
+      const paused = record.final === null && record.status === 'paused';
+      const ran = record.final === null || record.startedAt !== null;
+      reports.adopted(record.spec.id, paused ? 'paused' : ran ? 'running' : null);
+    }
+    await processExecutor.adopt(leftovers.filter(isProcessRecord));
+    await dockerExecutor.adopt(leftovers.filter(isDockerRecord));
+    for (const task of dockerExecutor.liveTasks()) dockerTasks.add(task.taskId);
+    logger.info(`adopted ${leftovers.length} task record(s) from a previous run in ${table.dir}`);
+  } else {
+    // No record, but a crash before the first record leaves containers and exit files behind.
+    // The containers in the background: a runner without a Docker Engine must not wait for one.
+    await processExecutor.adopt([]);
+    void dockerExecutor.adopt([]);
+  }
 
   /** What a stream into a task reaches: its container, a no-Docker task (none), or nothing. */
   const streamSubject = (taskId: number): StreamSubject => {
@@ -255,6 +274,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     logger,
   });
   link = hostLink;
+  for (const frame of beforeLink.splice(0)) send(hostLink, frame);
 
   let closing: Promise<void> | null = null;
   return {

@@ -57,6 +57,10 @@ export function reconcileNode(
         const retry = tasks.retryOf(task.id);
         if (retry !== null) {
           log.info({ node, taskId, retryId: retry.id }, 'a lost task came back after its retry was queued; killing it');
+          lifecycle.note(
+            task,
+            `node ${node} came back with the task still alive; killed there, since task ${retry.id} retries it`,
+          );
           kill(taskId);
           continue;
         }

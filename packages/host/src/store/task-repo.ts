@@ -331,6 +331,11 @@ export class TaskRepo {
     return row ? toTask(row) : null;
   }
 
+  /** Records an event that changes nothing: the task stays in `status`. */
+  note(id: number, at: number, status: TaskStatus, message: string): void {
+    this.insertEventStatement.run(id, at, status, status, message);
+  }
+
   events(id: number): TaskEvent[] {
     return this.eventsStatement.all(id).map(toEvent);
   }

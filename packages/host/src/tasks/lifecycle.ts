@@ -30,6 +30,11 @@ export class TaskLifecycle {
     this.listeners.push(listener);
   }
 
+  /** Records an event in the task's history that leaves its state as it is. */
+  note(task: Task, message: string): void {
+    this.tasks.note(task.id, this.clock.now(), task.status, message);
+  }
+
   /**
    * Moves `task` to `to`. Returns the stored task, or null when the transition is not allowed
    * or the task already left the state `task` shows (someone else changed it first).

@@ -97,5 +97,10 @@ describe('retries', () => {
     const back = await connect('a', [{ taskId: first.id, status: 'running' }]);
     expect(await back.next('task-control')).toMatchObject({ taskId: first.id, action: 'kill' });
     expect(await getTask(host, first.id)).toMatchObject({ status: 'lost' });
+    expect((await taskEvents(host, first.id)).at(-1)).toMatchObject({
+      from: 'lost',
+      to: 'lost',
+      message: `node a came back with the task still alive; killed there, since task ${retry.id} retries it`,
+    });
   });
 });

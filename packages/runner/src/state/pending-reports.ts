@@ -31,6 +31,14 @@ export class PendingReports {
   private readonly lastLive = new Map<number, LiveStatus>();
   private readonly finals = new Map<number, PendingFinal>();
 
+  /**
+   * A task taken over from an earlier run of the runner, last known `lastLive` (null when it
+   * never ran): its ending, reported next, is listed in hello with that state until delivered.
+   */
+  adopted(taskId: number, lastLive: LiveStatus | null): void {
+    if (lastLive !== null) this.lastLive.set(taskId, lastLive);
+  }
+
   /** Every event, as it is produced. */
   produced(frame: TaskEventFrame): void {
     if (frame.status === 'running' || frame.status === 'paused') {

@@ -22,6 +22,13 @@ export const TaskRecordSchema = z.object({
   /** The transient scope, when systemd made the cgroup. */
   systemdUnit: z.string().nullable(),
   startedAt: z.number().int().nullable(),
+  /**
+   * The start time of the task's process (field 22 of /proc/<pid>/stat), so that a restarted
+   * runner does not take a process that reused the pid for the task.
+   */
+  pidStartTime: z.string().nullable().default(null),
+  /** How a paused task was paused: an adopted one is resumed the same way. */
+  pausedWith: z.enum(['freezer', 'signal']).nullable().default(null),
   /** The final event, kept until the host has received it. */
   final: z
     .object({

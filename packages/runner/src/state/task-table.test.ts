@@ -34,6 +34,8 @@ function record(id: number, status: TaskRecord['status'] = 'running'): TaskRecor
     cgroupDirs: [`/sys/fs/cgroup/cpu/kawa/node/task-${id}`],
     systemdUnit: null,
     startedAt: 1,
+    pidStartTime: null,
+    pausedWith: null,
     final: null,
   };
 }

@@ -154,14 +154,19 @@ export interface DockerHarness {
 
 /** A real Docker executor on the real engine, with its dirs in a temp dir and a unique node name. */
 export async function startDockerHarness(
-  options: { engine?: DockerEngine; numaZones?: NumaZone[] } = {},
+  options: {
+    engine?: DockerEngine;
+    numaZones?: NumaZone[];
+    /** The node and dirs of an earlier harness: a restarted runner of that node. */
+    restartOf?: DockerHarness;
+  } = {},
 ): Promise<DockerHarness> {
-  const root = await mkdtemp(join(tmpdir(), 'kawa-docker-'));
+  const root = options.restartOf?.root ?? (await mkdtemp(join(tmpdir(), 'kawa-docker-')));
   const sharedDir = join(root, 'shared');
   const stateDir = join(root, 'state');
   const localTempDir = join(root, 'local-temp');
   await mkdir(join(sharedDir, 'data'), { recursive: true });
-  const nodeName = `unit-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const nodeName = options.restartOf?.nodeName ?? `unit-${process.pid}-${randomBytes(3).toString('hex')}`;
   const logs: string[] = [];
   const logger = createLogger('debug', (line) => logs.push(line));
   const engine = gatedEngine(options.engine);

@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { KawaError } from '@kawa/protocol';
 import {
   ContainerInspectSchema,
+  ContainerListSchema,
   demuxLogText,
   ExecInspectSchema,
   parseAnswer,
@@ -34,6 +35,16 @@ export interface ContainerState {
    * while it is stopped. Reachable from the node without the engine's userland port proxy.
    */
   addresses: string[];
+}
+
+/** A container as the engine lists it. */
+export interface ContainerSummary {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  /** `running`, `paused`, `exited`, `created`, `restarting`, … */
+  state: string;
+  labels: Record<string, string>;
 }
 
 /** Whether an exec still runs, and its exit code once it ended. */
@@ -77,6 +88,13 @@ export interface DockerEngine {
   createContainer(options: ContainerCreateOptions): Promise<string>;
   /** Demultiplexes the container's stdout and stderr into the two streams, with backpressure. */
   attachOutput(id: string, stdout: Writable, stderr: Writable): Promise<OutputAttachment>;
+  /**
+   * Like attachOutput, but from the container's log (everything it printed since it started,
+   * then what follows until it stops): for a container the runner attaches to after the start.
+   */
+  followLogs(id: string, stdout: Writable, stderr: Writable): Promise<OutputAttachment>;
+  /** Every container (running or not) that carries all of `labels`. */
+  listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   startContainer(id: string): Promise<void>;
   /**
    * Waits until a started container is not running (at once if it is stopped already); resolves
@@ -193,27 +211,31 @@ export function createDockerEngine(socketPath: string): DockerEngine {
         const stream = (await docker
           .getContainer(id)
           .attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
-        docker.modem.demuxStream(stream, stdout, stderr);
-        // demuxStream ignores write()'s answer: pause the engine's stream while a log file lags,
-        // so a task printing faster than the disk takes it cannot fill the runner's memory.
-        // A file that failed (and was destroyed) never drains: it no longer holds anything up.
-        const lagging = (out: Writable): boolean => out.writableNeedDrain && !out.destroyed;
-        const relieve = (): void => {
-          if (!lagging(stdout) && !lagging(stderr)) stream.resume();
-        };
-        for (const out of [stdout, stderr]) {
-          out.on('drain', relieve);
-          out.on('close', relieve);
-        }
-        stream.on('data', () => {
-          if (lagging(stdout) || lagging(stderr)) stream.pause();
-        });
-        const ended = new Promise<void>((resolve) => {
-          stream.once('end', resolve);
-          stream.once('close', resolve);
-          stream.once('error', () => resolve());
-        });
-        return { ended, detach: () => stream.destroy() };
+        return demuxWithBackpressure(docker, stream, stdout, stderr);
+      }),
+
+    followLogs: (id, stdout, stderr) =>
+      call('following the container log', async () => {
+        const stream = (await docker
+          .getContainer(id)
+          .logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+        return demuxWithBackpressure(docker, stream, stdout, stderr);
+      }),
+
+    listContainers: (labels) =>
+      call('listing containers', async () => {
+        const label = Object.entries(labels).map(([name, value]) => `${name}=${value}`);
+        const answer = parseAnswer(
+          ContainerListSchema,
+          await docker.listContainers({ all: true, filters: { label } }),
+          'container list answer',
+        );
+        return answer.map((entry) => ({
+          id: entry.Id,
+          name: (entry.Names[0] ?? '').replace(/^\//, ''),
+          state: entry.State,
+          labels: entry.Labels ?? {},
+        }));
       }),
 
     startContainer: onContainer('starting the container', (container) => container.start()),
@@ -340,4 +362,29 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer.unref();
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** Demultiplexes a non-TTY container's output stream into stdout and stderr. */
+function demuxWithBackpressure(docker: Docker, stream: Readable, stdout: Writable, stderr: Writable): OutputAttachment {
+  docker.modem.demuxStream(stream, stdout, stderr);
+  // demuxStream ignores write()'s answer: pause the engine's stream while a log file lags,
+  // so a task printing faster than the disk takes it cannot fill the runner's memory.
+  // A file that failed (and was destroyed) never drains: it no longer holds anything up.
+  const lagging = (out: Writable): boolean => out.writableNeedDrain && !out.destroyed;
+  const relieve = (): void => {
+    if (!lagging(stdout) && !lagging(stderr)) stream.resume();
+  };
+  for (const out of [stdout, stderr]) {
+    out.on('drain', relieve);
+    out.on('close', relieve);
+  }
+  stream.on('data', () => {
+    if (lagging(stdout) || lagging(stderr)) stream.pause();
+  });
+  const ended = new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+  return { ended, detach: () => stream.destroy() };
 }

@@ -8,15 +8,17 @@ import {
 } from '@kawa/protocol';
 import type { EnvSync, ImageSource } from '../../envs/env-sync.js';
 import type { Logger } from '../../logger.js';
+import type { TaskRecord } from '../../state/task-record.js';
 import type { TaskTable } from '../../state/task-table.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errno.js';
 import { createLimiter } from '../../util/limiter.js';
 import { sleep } from '../../util/sleep.js';
 import { classifyExit, type FinalOutcome } from '../process/exit-status.js';
-import type { LiveTaskSummary, ProcessExecutor } from '../process/process-executor.js';
+import { isProcessRecord, type LiveTaskSummary, type ProcessExecutor } from '../process/process-executor.js';
 import { taskLocalTempDir } from '../process/task-env.js';
 import { buildContainerOptions } from './container-options.js';
+import { createDockerAdoption } from './docker-adoption.js';
 import { createDockerControls } from './docker-control.js';
 import type { DockerEngine, OutputAttachment } from './docker-engine.js';
 import {
@@ -61,6 +63,11 @@ export interface DockerExecutorOptions {
 export interface DockerExecutor extends ProcessExecutor {
   /** A live task's or VPS's container, for terminal and SSH streams; null when none is live here. */
   lookup(taskId: number): ContainerLookup | null;
+}
+
+/** Whether a record is a Docker task's or a VPS's. */
+export function isDockerRecord(record: TaskRecord): boolean {
+  return !isProcessRecord(record);
 }
 
 /** Container creates and starts in flight at once; more only queue up inside dockerd. */
@@ -150,9 +157,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     logger.debug(`task ${spec.id} running as container ${id.slice(0, 12)}`);
     emit(task, 'running', {}, task.startedAt);
     records.put(task, 'running');
-    const exit = watchExit(task, id, logs, attachment);
-    exits.add(exit);
-    void exit.then(() => exits.delete(exit));
+    follow(task, id, logs, attachment);
     // A kill that arrived while the container was being started.
     if (task.killRequested) await controls.stopContainer(task);
   }
@@ -180,6 +185,13 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     if (task.killRequested) throw new KilledBeforeStart();
     await engine.startContainer(id);
     return { id, logs, attachment };
+  }
+
+  /** Follows a started container to its end (see watchExit); close() waits for that. */
+  function follow(task: DockerTask, id: string, logs: TaskLogFiles, attachment: OutputAttachment): void {
+    const exit = watchExit(task, id, logs, attachment);
+    exits.add(exit);
+    void exit.then(() => exits.delete(exit));
   }
 
   /** Waits for the container to stop, completes the logs, removes the container, then reports. */
@@ -289,6 +301,20 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     removeLeftovers,
   });
 
+  const adopt = createDockerAdoption({
+    nodeName: options.nodeName,
+    sharedDir: options.sharedDir,
+    engine,
+    logger,
+    clock,
+    records,
+    vps,
+    live,
+    onEvent: options.onEvent,
+    follow,
+    finish,
+  });
+
   return {
     start(spec) {
       if (spec.kind === 'vps') return vps.start(spec);
@@ -334,6 +360,8 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     finalDelivered(taskId) {
       records.delivered(taskId);
     },
+
+    adopt,
 
     async close() {
       closing = true;

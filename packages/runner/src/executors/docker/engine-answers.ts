@@ -35,6 +35,16 @@ export const ContainerInspectSchema = z.looseObject({
     .default(null),
 });
 
+/** `GET /containers/json`: one entry per container. */
+export const ContainerListSchema = z.array(
+  z.looseObject({
+    Id: z.string(),
+    Names: z.array(z.string()).default([]),
+    State: z.string().default(''),
+    Labels: z.record(z.string(), z.string()).nullable().default(null),
+  }),
+);
+
 export const ExecInspectSchema = z.looseObject({
   Running: z.boolean(),
   ExitCode: z.number().int().nullable(),

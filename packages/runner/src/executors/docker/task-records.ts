@@ -13,6 +13,8 @@ export interface DockerTaskRecords {
   put(task: DockerTask, status: RunnerReportedStatus): void;
   /** The final state: written only if the host has not received it after a short delay. */
   final(task: DockerTask, status: RunnerReportedStatus, final: NonNullable<TaskRecord['final']>): void;
+  /** A record of an earlier run of the runner, taken over: it goes like the others once delivered. */
+  adopted(taskId: number): void;
   /** The host has the final event: the record can go. */
   delivered(taskId: number): void;
   /** Writes every pending final record now (shutdown) and waits for all writes. */
@@ -42,6 +44,8 @@ export function createDockerTaskRecords(table: TaskTable, logger: Logger): Docke
       cgroupDirs: [],
       systemdUnit: null,
       startedAt: task.startedAt,
+      pidStartTime: null,
+      pausedWith: null,
       final,
     };
     const tracked = table
@@ -55,6 +59,7 @@ export function createDockerTaskRecords(table: TaskTable, logger: Logger): Docke
 
   return {
     put: (task, status) => write(task, status, null),
+    adopted: (taskId) => void recorded.add(taskId),
     final(task, status, final) {
       const writeNow = (): void => {
         pendingFinals.delete(task.spec.id);

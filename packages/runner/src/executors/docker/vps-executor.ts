@@ -7,7 +7,9 @@ import { sleep } from '../../util/sleep.js';
 import type { LiveTaskSummary } from '../process/process-executor.js';
 import type { ControlOutcome } from '../process/task-control.js';
 import { taskLocalTempDir } from '../process/task-env.js';
+import type { TaskRecord } from '../../state/task-record.js';
 import type { DockerControls } from './docker-control.js';
+import type { ContainerSummary } from './docker-engine.js';
 import type { DockerExecutorOptions } from './docker-executor.js';
 import {
   containerLookup,
@@ -50,6 +52,8 @@ export interface VpsExecutorOptions extends Omit<DockerExecutorOptions, 'table' 
 /** What the Docker executor needs of its VPS half. */
 export interface VpsExecutor {
   start(spec: TaskSpec): void;
+  /** Watches a running VPS container again after a runner restart. */
+  adopt(record: TaskRecord, container: ContainerSummary): void;
   /** The answer of a live VPS, or null when `taskId` is not one. */
   control(taskId: number, action: TaskAction): Promise<ControlOutcome> | null;
   liveTasks(): LiveTaskSummary[];
@@ -292,6 +296,16 @@ export function createVpsExecutor(options: VpsExecutorOptions): VpsExecutor {
       const task: VpsTask = { ...newDockerTask(spec), ending: null };
       live.set(spec.id, task);
       task.started = launch(task);
+    },
+
+    adopt(record, container) {
+      const task: VpsTask = { ...newDockerTask(record.spec), ending: null };
+      task.containerId = container.id;
+      task.startedAt = record.startedAt;
+      task.status = container.state === 'paused' ? 'paused' : 'running';
+      live.set(record.spec.id, task);
+      logger.info(`adopted VPS ${record.spec.id} (${vpsContainerName(record.spec.id)}, ${container.state})`);
+      void watch(task);
     },
 
     control(taskId, action) {

@@ -9,6 +9,8 @@ export interface LiveTask {
   spec: TaskSpec;
   status: LocalStatus;
   pid: number | null;
+  /** The process's start time (/proc/<pid>/stat), recorded against pid reuse. */
+  pidStartTime: string | null;
   cgroup: TaskCgroup | null;
   killRequested: boolean;
   pausedWith: 'freezer' | 'signal' | null;
@@ -29,6 +31,7 @@ export function newLiveTask(spec: TaskSpec): LiveTask {
     spec,
     status: 'starting',
     pid: null,
+    pidStartTime: null,
     cgroup: null,
     killRequested: false,
     pausedWith: null,

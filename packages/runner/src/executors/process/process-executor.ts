@@ -1,4 +1,4 @@
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   isKawaError,
@@ -10,12 +10,15 @@ import {
   type TaskSpec,
 } from '@kawa/protocol';
 import type { Logger } from '../../logger.js';
+import { exitFilePath, removeExitFile } from '../../state/exit-file.js';
 import type { TaskRecord } from '../../state/task-record.js';
 import type { TaskTable } from '../../state/task-table.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { errorMessage } from '../../util/errno.js';
 import { cachedFindExecutable, findExecutable } from '../../util/find-executable.js';
 import { createLimiter } from '../../util/limiter.js';
+import { readProcStat } from '../../system/proc-stat.js';
+import { watchAdoptedExit } from './adopted-exit.js';
 import type { CgroupDriver, TaskCgroup } from './cgroups/task-cgroup.js';
 import { newLiveTask, signalGroup, type LiveTask } from './live-task.js';
 import { classifyExit, type FinalOutcome } from './exit-status.js';
@@ -42,6 +45,8 @@ export interface ProcessExecutorOptions {
   onEvent: (event: TaskEventFrame) => void;
   spawner?: Spawner;
   clock?: Clock;
+  /** Where /proc is; tests may point elsewhere. */
+  procRoot?: string;
 }
 
 export type { ControlOutcome } from './task-control.js';
@@ -59,6 +64,12 @@ export interface ProcessExecutor {
   control(taskId: number, action: TaskAction): Promise<ControlOutcome>;
   /** Tasks still running or paused, for hello. */
   liveTasks(): LiveTaskSummary[];
+  /**
+   * Takes over the tasks of an earlier run of this runner, from their records (see
+   * adoptable()): those still running are watched again and can be controlled, those that
+   * ended while no runner was there are reported with the status their exit file holds.
+   */
+  adopt(records: readonly TaskRecord[]): Promise<void>;
   /** The host has this task's final event; its local record can go. */
   finalDelivered(taskId: number): void;
   /** Kills every task and removes the node's cgroups. */
@@ -71,12 +82,26 @@ const RECORD_DELAY_MS = 200;
 const FINAL_RECORD_DELAY_MS = 250;
 /** Task starts in flight at once; enough to overlap one start's I/O with another's spawn. */
 const LAUNCH_SLOTS = 4;
+/** How often an adopted task (not the runner's child, so not waited for) is looked at. */
+const ADOPTED_POLL_MS = 200;
+/** A gone process whose exit file has not appeared after this lost its status. */
+const ADOPTED_MISSING_GRACE_MS = 2000;
+
+/** Whether a record is a no-Docker task's (the Docker executor adopts the others). */
+export function isProcessRecord(record: TaskRecord): boolean {
+  return record.spec.kind === 'command' && record.spec.container === null && record.spec.image === null;
+}
 
 export function createProcessExecutor(options: ProcessExecutorOptions): ProcessExecutor {
   const { logger, table, cgroups } = options;
   const spawner = options.spawner ?? createHelperSpawner(logger);
   const clock = options.clock ?? systemClock;
+  const procRoot = options.procRoot ?? '/proc';
   const live = new Map<number, LiveTask>();
+  /** Ends the watches of adopted tasks when the executor closes. */
+  const adoptedWatches = new AbortController();
+  /** Tasks whose exit file exists (or may): removed once the host has the final event. */
+  const exitFiles = new Set<number>();
   const dataDir = taskDataDir(options.sharedDir);
   const logsDir = join(options.sharedDir, sharedLayout.logs);
   let closing = false;
@@ -129,6 +154,8 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       cgroupDirs: [...(task.cgroup?.dirs ?? [])],
       systemdUnit: task.cgroup?.systemdUnit ?? null,
       startedAt: task.startedAt,
+      pidStartTime: task.pidStartTime,
+      pausedWith: task.pausedWith,
       final,
     };
   }
@@ -217,8 +244,11 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
         cwd: workdir,
         stdoutPath: join(logDir, logFileName('stdout')),
         stderrPath: join(logDir, logFileName('stderr')),
+        exitPath: exitFilePath(table.dir, spec.id),
       });
       task.pid = child.pid;
+      // Read now, while the pid is surely the task's; records written later carry it.
+      void readProcStat(child.pid, procRoot).then((stat) => (task.pidStartTime ??= stat?.startTime ?? null));
       task.startedAt = clock.now();
       task.status = 'running';
       logger.debug(`task ${spec.id} running as pid ${child.pid}`);
@@ -250,6 +280,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
 
   async function onExit(task: LiveTask, exit: ProcessExit): Promise<void> {
     task.status = 'ending';
+    if (exit.exitFile === true) exitFiles.add(task.spec.id);
     const cgroup = task.cgroup;
     let oomKilled = false;
     try {
@@ -333,11 +364,79 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       clearTimeout(pendingFinals.get(taskId)?.timer);
       pendingFinals.delete(taskId);
       if (recorded.delete(taskId)) track(table.remove(taskId), `cannot remove the state of task ${taskId}`);
+      if (exitFiles.delete(taskId)) {
+        track(removeExitFile(exitFilePath(table.dir, taskId)), `cannot remove the exit file of task ${taskId}`);
+      }
+    },
+
+    async adopt(records) {
+      for (const found of records) {
+        const { spec } = found;
+        if (live.has(spec.id)) continue;
+        recorded.add(spec.id);
+        exitFiles.add(spec.id);
+        const task = newLiveTask(spec);
+        task.pid = found.pid;
+        task.pidStartTime = found.pidStartTime;
+        task.startedAt = found.startedAt;
+        if (found.final !== null) {
+          // It ended, and the runner crashed before the host had the final event.
+          task.status = 'ending';
+          emit(task, found.status, found.final, found.final.at);
+          continue;
+        }
+        // Made by another driver (the runner's cgroup setup changed): signals still reach it.
+        task.cgroup =
+          found.cgroupDriver === cgroups.kind
+            ? cgroups.adopt(spec.id, {
+                dirs: found.cgroupDirs,
+                systemdUnit: found.systemdUnit,
+                limits: { cores: spec.cores, memoryBytes: spec.memoryBytes },
+              })
+            : null;
+        task.status = found.status === 'paused' ? 'paused' : 'running';
+        task.pausedWith = task.status === 'paused' ? (found.pausedWith ?? 'signal') : null;
+        live.set(spec.id, task);
+        const exited = watchAdoptedExit(
+          { pid: found.pid, startTime: found.pidStartTime, exitPath: exitFilePath(table.dir, spec.id) },
+          {
+            procRoot,
+            pollMs: ADOPTED_POLL_MS,
+            missingGraceMs: ADOPTED_MISSING_GRACE_MS,
+            signal: adoptedWatches.signal,
+          },
+        );
+        logger.info(`adopted task ${spec.id} (pid ${found.pid ?? 'none'}, ${task.status})`);
+        track(
+          exited.then((exit) => {
+            // Gone, or never found: the pid may name another process now, which is not ours to kill.
+            if (exit.lost === true) task.pid = null;
+            return onExit(task, exit);
+          }),
+          `handling the exit of adopted task ${spec.id}`,
+        );
+      }
+      // Tasks no record names (the runner crashed in their first moments): nothing would ever
+      // end them, and the host has them as lost. Their cgroups name them; they go.
+      const swept = await cgroups.sweep(new Set(live.keys())).catch((error: unknown) => {
+        logger.warn(`cannot look for task cgroups left by the previous run: ${errorMessage(error)}`);
+        return [];
+      });
+      if (swept.length > 0)
+        logger.warn(`killed task(s) ${swept.join(', ')}: left running by the previous run, with no record to adopt`);
+      // Exit files no record names: the runner crashed after the host had the ending.
+      const known = new Set(records.map((found) => found.spec.id));
+      const stray = (await readdir(table.dir).catch(() => [])).filter((file) => {
+        const match = /^(\d+)\.exit(\.tmp)?$/.exec(file);
+        return match !== null && !known.has(Number(match[1]));
+      });
+      await Promise.all(stray.map((file) => rm(join(table.dir, file), { force: true })));
     },
 
     async close() {
       closing = true;
       await Promise.all([...live.values()].map((task) => runControl(task, 'kill')));
+      adoptedWatches.abort();
       // Final events still undelivered at shutdown keep their record for the next start.
       for (const { timer, write } of [...pendingFinals.values()]) {
         clearTimeout(timer);

@@ -3,20 +3,35 @@ import type { Logger } from '../../logger.js';
 import type { ProcessExit, SpawnedProcess, Spawner, SpawnRequest } from './spawner.js';
 
 /**
+ * A task that ran this long gets its exit status written to its exit file, because the runner
+ * may have written its record (after RECORD_DELAY_MS, 200 ms) and crashed since. Shorter ones
+ * only get one when the runner is gone: most tasks end without a file write.
+ */
+const EXIT_FILE_AFTER_MS = 100;
+/** How long close() waits for the helper to leave. */
+const CLOSE_WAIT_MS = 2000;
+
+/**
  * The helper's program, plain JavaScript so that it runs from source and from dist alike.
  * It opens the log files, spawns as nodeSpawner does, and reports the pid and later the exit.
- * Its synchronous opens block only itself. It leaves when the runner goes (its tasks stay:
- * they are sessions of their own, as with nodeSpawner), and not before: it runs in its own
- * session and ignores SIGINT and SIGTERM, so that a Ctrl-C or a service stop reaches the
- * runner, which kills and reports its tasks, instead of taking their exit statuses away.
+ * Its synchronous opens block only itself. It runs in its own session and ignores SIGINT and
+ * SIGTERM, so that a Ctrl-C or a service stop reaches the runner, which kills and reports its
+ * tasks, instead of taking their exit statuses away. When the runner goes (a crash), the
+ * helper stays until its last task has ended: it is their parent, the only process that can
+ * learn their exit status, and it writes each one to the task's exit file in the state dir,
+ * where a restarted runner reads it (see adopted-exit.ts).
  */
 const HELPER_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
-const { openSync, closeSync } = require('node:fs');
+const { openSync, closeSync, writeFileSync, renameSync } = require('node:fs');
 const send = (message) => { if (process.connected) process.send(message); };
-process.on('disconnect', () => process.exit(0));
+let children = 0;
+let orphaned = false;
+process.on('disconnect', () => { orphaned = true; if (children === 0) process.exit(0); });
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
+// The runner's stderr may be a pipe nobody reads any more (it crashed): that must not end the helper.
+process.stderr.on('error', () => {});
 process.on('message', (request) => {
   const fds = [];
   let child;
@@ -35,7 +50,21 @@ process.on('message', (request) => {
     return;
   }
   child.on('error', () => {});
-  child.once('exit', (code, signal) => send({ id: request.id, exit: { code, signal } }));
+  children += 1;
+  const startedAt = Date.now();
+  child.once('exit', (code, signal) => {
+    children -= 1;
+    let exitFile = false;
+    if (request.exitPath && (orphaned || !process.connected || Date.now() - startedAt >= ${EXIT_FILE_AFTER_MS})) {
+      try {
+        writeFileSync(request.exitPath + '.tmp', JSON.stringify({ code, signal }));
+        renameSync(request.exitPath + '.tmp', request.exitPath);
+        exitFile = true;
+      } catch {}
+    }
+    send({ id: request.id, exit: exitFile ? { code, signal, exitFile } : { code, signal } });
+    if (orphaned && children === 0) process.exit(0);
+  });
   send({ id: request.id, pid: child.pid });
 });
 `;
@@ -123,10 +152,17 @@ export function createHelperSpawner(logger: Logger, execPath: string = process.e
       const child = helper;
       helper = null;
       if (child === null || child.exitCode !== null) return;
+      // The helper leaves once its last task has ended; a task still running keeps it (and
+      // its exit status) alive without holding up the runner's stop.
       await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         child.disconnect();
       });
+      child.unref();
     },
   };
 }

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger.js';
+import { waitFor } from '../../testing/wait-for.js';
 import { createHelperSpawner } from './spawn-helper.js';
 import { nodeSpawner, type Spawner, type SpawnRequest } from './spawner.js';
 
@@ -105,5 +106,32 @@ describe('the spawn helper', () => {
       process.kill(child.pid, 'SIGKILL');
       await spawner.close();
     }
+  });
+
+  it('outlives a runner that goes away, and writes each later exit status to the exit file', async () => {
+    const spawner = createHelperSpawner(createLogger('silent'));
+    const flag = join(dir, 'helper-go');
+    const exitPath = join(dir, 'task.exit');
+    const child = await spawner.spawn(
+      request(['sh', '-c', `i=0; while [ ! -f ${flag} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 5`], {
+        exitPath,
+      }),
+    );
+    const helperPid = await parentOf(child.pid);
+    // What the helper sees when the runner dies: its IPC channel closes.
+    await spawner.close();
+    expect(() => process.kill(helperPid, 0)).not.toThrow();
+    await writeFile(flag, '');
+    await waitFor(async () => (await readFile(exitPath, 'utf8').catch(() => '')) !== '', 'the exit file');
+    expect(JSON.parse(await readFile(exitPath, 'utf8'))).toEqual({ code: 5, signal: null });
+    // Its last task is over, so the helper leaves.
+    await waitFor(() => {
+      try {
+        process.kill(helperPid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'the helper to leave');
   });
 });

@@ -9,6 +9,11 @@ export interface SpawnRequest {
   /** Files the child's stdout and stderr go to, created or truncated. */
   stdoutPath: string;
   stderrPath: string;
+  /**
+   * Where the helper spawner writes the exit status of a task that outlives the runner (or ran
+   * long enough that the runner may have recorded it): `<state_dir>/tasks/<id>.exit`.
+   */
+  exitPath?: string;
 }
 
 export interface ProcessExit {
@@ -16,6 +21,8 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
   /** The exit was not observed: whatever watched the process is gone. */
   lost?: boolean;
+  /** The status was also written to the request's exitPath, which the runner removes later. */
+  exitFile?: boolean;
 }
 
 export interface SpawnedProcess {

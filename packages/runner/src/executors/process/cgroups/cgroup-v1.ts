@@ -1,4 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, errorMessage } from '../../../util/errno.js';
 import type { Logger } from '../../../logger.js';
@@ -16,6 +16,7 @@ import { joinCgroupsAndExec } from './join-script.js';
 import {
   cpuQuotaMicros,
   taskCgroupName,
+  unknownTaskIds,
   type CgroupDriver,
   type CgroupLimits,
   type TaskCgroup,
@@ -80,10 +81,36 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
       });
     },
 
+    adopt: (_taskId, made) => adoptDirs(made.dirs),
+
+    async sweep(known) {
+      const names = await Promise.all(hierarchies.map((mount) => readdir(baseOf(mount)).catch(() => [] as string[])));
+      const ids = [...new Set(unknownTaskIds(names.flat(), known))];
+      for (const taskId of ids) {
+        const dirs = hierarchies.map((mount) => join(baseOf(mount), taskCgroupName(taskId)));
+        await adoptDirs(dirs).remove();
+      }
+      return ids;
+    },
+
     async cleanup() {
       await Promise.all(hierarchies.map((mount) => removeCgroupDir(baseOf(mount), async () => {}, 200)));
     },
   };
+
+  /** The cgroup of a task made earlier, from its dirs (one per hierarchy it joined). */
+  function adoptDirs(made: readonly string[]): TaskCgroup {
+    const dirs = [...made];
+    const dirIn = (controller: V1Controller): string | null => {
+      const mount = mounts[controller];
+      return mount === undefined ? null : (dirs.find((dir) => dir.startsWith(`${mount}/`)) ?? null);
+    };
+    return v1TaskCgroup(dirs, {
+      freezer: dirIn('freezer'),
+      memory: dirIn('memory'),
+      processes: dirIn('freezer') ?? dirIn('pids') ?? dirs[0] ?? null,
+    });
+  }
 
   /**
    * The hierarchies a task joins. Every cgroup costs a mkdir and an rmdir per task, so only

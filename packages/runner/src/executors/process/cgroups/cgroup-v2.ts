@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../logger.js';
 import { errnoCode, errorMessage } from '../../../util/errno.js';
@@ -16,6 +16,7 @@ import {
   CPU_PERIOD_US,
   cpuQuotaMicros,
   taskCgroupName,
+  unknownTaskIds,
   type CgroupDriver,
   type CgroupLimits,
   type TaskCgroup,
@@ -84,6 +85,16 @@ export async function createV2Driver(options: V2DriverOptions): Promise<CgroupDr
         throw cgroupUnavailable(limits, errorMessage(error), error);
       }
       return v2TaskCgroup(dir);
+    },
+
+    adopt(taskId, made) {
+      return v2TaskCgroup(made.dirs[0] ?? join(base, taskCgroupName(taskId)));
+    },
+
+    async sweep(known) {
+      const ids = unknownTaskIds(await readdir(base).catch(() => []), known);
+      for (const taskId of ids) await v2TaskCgroup(join(base, taskCgroupName(taskId))).remove();
+      return ids;
     },
 
     async cleanup() {

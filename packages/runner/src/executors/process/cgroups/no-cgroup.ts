@@ -26,6 +26,8 @@ export function createNoCgroupDriver(reason: string): CgroupDriver {
       if (wantsLimits(limits)) return Promise.reject(cgroupUnavailable(limits, reason));
       return Promise.resolve(noTaskCgroup);
     },
+    adopt: () => noTaskCgroup,
+    sweep: () => Promise.resolve([]),
     cleanup: () => Promise.resolve(),
   };
 }

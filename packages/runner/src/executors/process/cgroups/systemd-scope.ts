@@ -40,33 +40,36 @@ export function createSystemdDriver(options: SystemdDriverOptions): CgroupDriver
     kind: 'systemd',
     description: `systemd transient scopes (${options.systemdRunPath})`,
 
-    create(taskId, limits) {
-      const unit = `${systemdUnitName(taskId)}.scope`;
-      const cgroup: TaskCgroup = {
-        kind: 'systemd',
-        dirs: [],
-        systemdUnit: unit,
-        launch: (argv, env) => ({ file: options.systemdRunPath, args: systemdRunArgs(taskId, limits, argv), env }),
-        freeze: () => succeeded(systemctl('freeze', unit)),
-        thaw: () => succeeded(systemctl('thaw', unit)),
-        killAll: async () => {
-          await succeeded(systemctl('kill', '--signal=SIGKILL', unit));
-        },
-        async oomKilled(signal) {
-          if (limits.memoryBytes === null || signal === null) return false;
-          const result = await systemctl('show', '--property=Result', '--value', unit).catch(() => '');
-          return result.trim() === 'oom-kill';
-        },
-        async remove() {
-          // Stopping the scope kills processes the task left behind; a failed scope lingers
-          // until reset.
-          await succeeded(systemctl('stop', unit));
-          await succeeded(systemctl('reset-failed', unit));
-        },
-      };
-      return Promise.resolve(cgroup);
-    },
-
+    create: (taskId, limits) => Promise.resolve(scope(taskId, limits)),
+    adopt: (taskId, made) => scope(taskId, made.limits),
+    // Transient scopes end with their processes, and are not listed here.
+    sweep: () => Promise.resolve([]),
     cleanup: () => Promise.resolve(),
   };
+
+  function scope(taskId: number, limits: CgroupLimits): TaskCgroup {
+    const unit = `${systemdUnitName(taskId)}.scope`;
+    return {
+      kind: 'systemd',
+      dirs: [],
+      systemdUnit: unit,
+      launch: (argv, env) => ({ file: options.systemdRunPath, args: systemdRunArgs(taskId, limits, argv), env }),
+      freeze: () => succeeded(systemctl('freeze', unit)),
+      thaw: () => succeeded(systemctl('thaw', unit)),
+      killAll: async () => {
+        await succeeded(systemctl('kill', '--signal=SIGKILL', unit));
+      },
+      async oomKilled(signal) {
+        if (limits.memoryBytes === null || signal === null) return false;
+        const result = await systemctl('show', '--property=Result', '--value', unit).catch(() => '');
+        return result.trim() === 'oom-kill';
+      },
+      async remove() {
+        // Stopping the scope kills processes the task left behind; a failed scope lingers
+        // until reset.
+        await succeeded(systemctl('stop', unit));
+        await succeeded(systemctl('reset-failed', unit));
+      },
+    };
+  }
 }

@@ -32,6 +32,13 @@ export interface TaskCgroup {
   remove(): Promise<void>;
 }
 
+/** What a task record says of the cgroup a task was put in. */
+export interface AdoptedCgroup {
+  dirs: readonly string[];
+  systemdUnit: string | null;
+  limits: CgroupLimits;
+}
+
 /** Makes task cgroups under `<controller mount>/<cgroup_parent>/<node>/task-<id>`. */
 export interface CgroupDriver {
   readonly kind: CgroupDriverKind;
@@ -39,11 +46,31 @@ export interface CgroupDriver {
   readonly description: string;
   /** Throws KawaError KAWA_ERR_CGROUP_UNAVAILABLE when the limits cannot be applied. */
   create(taskId: number, limits: CgroupLimits): Promise<TaskCgroup>;
+  /**
+   * The cgroup a task of an earlier run of this runner was put in, from its record: for the
+   * kill, pause, OOM check and removal of an adopted task. Makes nothing.
+   */
+  adopt(taskId: number, made: AdoptedCgroup): TaskCgroup;
+  /**
+   * Kills and removes this node's task cgroups whose id is not in `known`: after a crash, the
+   * tasks no record names (the runner went before writing one), which no one would ever end.
+   * Resolves with their ids.
+   */
+  sweep(known: ReadonlySet<number>): Promise<number[]>;
   /** Removes this node's (empty) parent cgroups when the runner stops. */
   cleanup(): Promise<void>;
 }
 
 export const taskCgroupName = (taskId: number): string => `task-${taskId}`;
+
+/** The task ids of the `task-<id>` dirs in `dirs`, skipping `known` ones. */
+export function unknownTaskIds(names: readonly string[], known: ReadonlySet<number>): number[] {
+  return names.flatMap((name) => {
+    const match = /^task-(\d+)$/.exec(name);
+    const id = match === null ? NaN : Number(match[1]);
+    return Number.isSafeInteger(id) && !known.has(id) ? [id] : [];
+  });
+}
 
 /** CFS bandwidth period; the quota is cores × period. */
 export const CPU_PERIOD_US = 100_000;

@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { KAWA_BIN, type Cluster, type RunResult } from './cluster.js';
+
+/**
+ * A cluster whose host and runners are separate processes (`kawa host`, `kawa runner`), as on
+ * real machines, so that a test can kill -9, stop or restart one of them alone.
+ */
+export interface SplitCluster extends Cluster {
+  /** The runner processes by name; a restarted runner replaces its entry. */
+  runners: Map<string, ChildProcess>;
+  /** Starts a runner (again, after a crash: same name, same state dir) and waits until it is connected. */
+  startRunner(name: string): Promise<ChildProcess>;
+  /** Everything a runner wrote to stderr, over all its starts. */
+  runnerLog(name: string): string;
+  /** The host's stderr. */
+  hostLog(): string;
+}
+
+export interface SplitClusterOptions {
+  /** Runner names; the first one is `node`. Each gets a random suffix: clusters share cgroups and dockerd. */
+  runners: string[];
+  /** Extra environment for every process, for example KAWA_HOST_HEARTBEAT_GRACE. */
+  env?: Record<string, string>;
+}
+
+/** Resolves with the first stdout line matching `pattern`; rejects if the process exits first. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const seen: string[] = [];
+    const timer = setTimeout(() => {
+      lines.close();
+      reject(new Error(`${what}: no line matching ${pattern} in ${timeoutMs} ms; saw:\n${seen.join('\n')}`));
+    }, timeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      seen.push(line);
+      const match = pattern.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        lines.close();
+        resolve(match);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${signal ?? code}) before it was ready:\n${seen.join('\n')}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // A stopped (SIGSTOP) process takes SIGTERM only once it runs again.
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startSplitCluster(options: SplitClusterOptions): Promise<SplitCluster> {
+  const home = mkdtempSync(join(tmpdir(), 'kawa-e2e-split-'));
+  const suffix = randomBytes(3).toString('hex');
+  const names = options.runners.map((name) => `${name}-${suffix}`);
+  const baseEnv: Record<string, string> = {
+    HOME: home,
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'C.UTF-8',
+    ...options.env,
+  };
+  const host = spawn(process.execPath, [KAWA_BIN, 'host', '--port', '0', '--log-level', 'info'], {
+    env: baseEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let hostLog = '';
+  host.stderr.on('data', (chunk: Buffer) => (hostLog += chunk.toString()));
+  let url: string;
+  try {
+    url = (await waitForLine(host, /^Kawa host listening at (\S+)/, 60_000, 'kawa host'))[1] as string;
+  } catch (error) {
+    await stopChild(host);
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
+  // The CLI finds the host through the environment; `kawa up` would write it to the config.
+  const env = { ...baseEnv, KAWA_CLIENT_HOST_URL: url };
+  const token = readFileSync(join(home, '.kawa/host/admin-token'), 'utf8').trim();
+  const runners = new Map<string, ChildProcess>();
+  const runnerLogs = new Map<string, string>();
+
+  const spawnRunner = (name: string): ChildProcess => {
+    const child = spawn(
+      process.execPath,
+      [
+        KAWA_BIN,
+        'runner',
+        '--name',
+        name,
+        '--host-url',
+        url,
+        '--state-dir',
+        join(home, '.kawa', `runner-${name}`),
+        '--log-level',
+        'info',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stderr.on('data', (chunk: Buffer) => runnerLogs.set(name, (runnerLogs.get(name) ?? '') + chunk.toString()));
+    runners.set(name, child);
+    return child;
+  };
+  const startRunner = async (name: string): Promise<ChildProcess> => {
+    const child = spawnRunner(name);
+    await waitForLine(child, /^Kawa runner \S+ connected/, 60_000, `kawa runner ${name}`);
+    return child;
+  };
+
+  const kawa: Cluster['kawa'] = (args, runOptions = {}) =>
+    new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: runOptions.cwd ?? home });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`kawa ${args.join(' ')} did not finish in time; stdout:\n${stdout}\nstderr:\n${stderr}`));
+      }, runOptions.timeoutMs ?? 60_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  const cluster: SplitCluster = {
+    home,
+    url,
+    node: names[0] as string,
+    token,
+    runners,
+    kawa,
+    startRunner,
+    runnerLog: (name) => runnerLogs.get(name) ?? '',
+    hostLog: () => hostLog,
+    daemonLog: () => [hostLog, ...runnerLogs.values()].join('\n'),
+    spawnKawa: (args) =>
+      spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
+    async api(method, path, body) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as never };
+    },
+    addRunner: spawnRunner,
+    async stop() {
+      await Promise.all([...runners.values()].map((child) => stopChild(child)));
+      await stopChild(host);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const name of names) await startRunner(name);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
