@@ -43,7 +43,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
 
   const store = openStore(join(config.state_dir, 'kawa.db'), now);
   try {
-    const tokens = ensureTokens(config.state_dir, store.tokens, now());
+    const tokens = ensureTokens(config.state_dir, store, now());
     const app = buildApp({
       config,
       store,

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KawaError, TarCreateEventSchema, buildPath, routes, type TarCreateEvent } from '@kawa/protocol';
+import { AuditLog } from '../audit/audit-log.js';
 import { ensureTokens } from '../auth/token-files.js';
+import { systemClock } from '../clock.js';
 import { AuthService } from '../auth/service.js';
 import { openStore, type Store } from '../store/store.js';
 import { installErrorHandlers } from './errors.js';
@@ -41,7 +43,7 @@ describe('stream routes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kawa-route-table-'));
     store = openStore(join(dir, 'kawa.db'));
-    headers = { authorization: `Bearer ${ensureTokens(join(dir, 'state'), store.tokens, Date.now()).adminToken}` };
+    headers = { authorization: `Bearer ${ensureTokens(join(dir, 'state'), store, Date.now()).adminToken}` };
     const unused = Object.fromEntries(
       Object.keys(routes).map((name) => [
         name,
@@ -60,7 +62,11 @@ describe('stream routes', () => {
     app = Fastify({ logger: { level: 'silent' } });
     app.decorateRequest('principal', null);
     installErrorHandlers(app, 1 << 20);
-    registerRouteTable(app, handlers, { auth: new AuthService(store.tokens), validateResponses: true });
+    registerRouteTable(app, handlers, {
+      auth: new AuthService(store.tokens),
+      audit: new AuditLog(store.audit, systemClock),
+      validateResponses: true,
+    });
     await app.ready();
   });
   afterAll(async () => {

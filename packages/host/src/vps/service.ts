@@ -49,9 +49,11 @@ export class VpsService {
     return this.deps.taskService.get(task.id);
   }
 
-  /** VPS tasks that are not final, newest first. */
-  list(): Task[] {
-    return this.deps.tasks.liveVps().map((task) => this.deps.taskService.withLiveReason(task));
+  /** VPS tasks that are not final, newest first: all of them for an admin, a user's own otherwise. */
+  list(principal: Principal): Task[] {
+    return this.deps.tasks
+      .liveVps(principal.admin ? undefined : principal.user)
+      .map((task) => this.deps.taskService.withLiveReason(task));
   }
 
   /**
