@@ -28,6 +28,8 @@ export interface AppDeps {
   store: Store;
   clock?: Clock;
   logLevel?: LogLevel;
+  /** Serve HTTPS (and wss://) with this PEM certificate chain and key; absent: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
   /** Where the log goes (default stderr); tests read it to check that no token is logged. */
   logStream?: NodeJS.WritableStream;
   /** Check every JSON answer against its route's response schema (tests turn this on). */
@@ -60,7 +62,9 @@ const DEFAULT_STREAM_PING_MS = 30_000;
  * route table, the runner link, and the services behind them. Tests drive it with inject().
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  // With TLS the server is an https.Server; routes, hooks and inject() work the same on both.
   const app = Fastify({
+    ...((deps.tls ? { https: deps.tls } : {}) as object),
     logger: {
       level: deps.logLevel ?? 'info',
       // stdout belongs to the command that embeds the host (kawa up prints its banner there).

@@ -10,6 +10,8 @@ export interface DialBackOptions {
   timeoutMs: number;
   /** Aborted when the runner stops. */
   signal: AbortSignal;
+  /** PEM CA certificate(s) to trust for a wss:// host, as the link's. */
+  ca?: Buffer | undefined;
 }
 
 /** What an HTTP refusal of the upgrade means for the stream. */
@@ -34,6 +36,7 @@ export function dialBack(options: DialBackOptions): Promise<WebSocket> {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: options.timeoutMs,
       perMessageDeflate: false,
+      ...(options.ca ? { ca: options.ca } : {}),
     });
     let settled = false;
     const fail = (code: ErrorCode, message: string): void => {
