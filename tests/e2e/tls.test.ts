@@ -1,33 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KAWA_BIN, startCluster, type Cluster, type RunResult } from './support/cluster.js';
-
-/** A self-signed certificate for 127.0.0.1, made with openssl for this test only. */
-function selfSigned(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'host.crt');
-  const key = join(dir, 'host.key');
-  execFileSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  return { cert, key };
-}
+import { selfSigned, tlsEnv } from './support/tls.js';
 
 function runKawa(cluster: Cluster, args: string[], env: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -51,14 +28,7 @@ describe('TLS: https for the API, wss for the runner link, a CA file for a self-
     dir = mkdtempSync(join(tmpdir(), 'kawa-tls-'));
     tls = selfSigned(dir);
     cluster = await startCluster({
-      env: {
-        KAWA_HOST_LISTEN: '127.0.0.1',
-        KAWA_HOST_TLS_CERT: tls.cert,
-        KAWA_HOST_TLS_KEY: tls.key,
-        KAWA_RUNNER_CA_FILE: tls.cert,
-        KAWA_CLIENT_CA_FILE: tls.cert,
-        KAWA_HOST_DEFAULT_CONTAINER: 'NULL',
-      },
+      env: { ...tlsEnv(tls), KAWA_HOST_DEFAULT_CONTAINER: 'NULL' },
     });
   }, 90_000);
   afterAll(async () => {
@@ -81,6 +51,18 @@ describe('TLS: https for the API, wss for the runner link, a CA file for a self-
     expect(id).toBeDefined();
     const logs = await cluster.kawa(['task', 'logs', id as string]);
     expect(logs.stdout).toBe('over tls\n');
+  });
+
+  it('opens WebSockets over wss with the CA file: the host’s refusal arrives, not a TLS failure', async () => {
+    const submitted = await cluster.kawa(['task', 'submit', '--container', 'NULL', '--json', '--', 'sleep', '30']);
+    const id = String((JSON.parse(submitted.stdout) as { taskIds: number[] }).taskIds[0]);
+    // A no-Docker task has no container: the host refuses the terminal before the upgrade, over TLS.
+    const connect = await cluster.kawa(['connect', id]);
+    expect(connect.code).toBe(1);
+    expect(connect.stderr).toMatch(/KAWA_ERR_BAD_REQUEST|KAWA_ERR_INVALID_STATE/);
+    const withoutCa = await runKawa(cluster, ['connect', id], { KAWA_CLIENT_HOST_URL: cluster.url });
+    expect(withoutCa.code).toBe(69);
+    await cluster.kawa(['task', 'kill', id]);
   });
 
   it('refuses to trust the self-signed certificate without the CA file', async () => {
