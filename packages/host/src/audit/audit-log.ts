@@ -9,9 +9,13 @@ export interface AuditedAction {
   target: string;
 }
 
+/** What a stream route's outcome is when its client left before it ended: failed, with no code. */
+export const CLIENT_LEFT = Symbol('the client left before the stream ended');
+
 /** How a call ended: 2xx is `ok`, a coded 4xx `refused`, anything else `failed`. */
 export function outcomeOf(error: unknown): { outcome: AuditOutcome; code: string | null } {
   if (error === undefined) return { outcome: 'ok', code: null };
+  if (error === CLIENT_LEFT) return { outcome: 'failed', code: null };
   if (isKawaError(error)) return { outcome: error.status < 500 ? 'refused' : 'failed', code: error.code };
   return { outcome: 'failed', code: 'KAWA_ERR_INTERNAL' };
 }

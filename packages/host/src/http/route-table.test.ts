@@ -109,6 +109,20 @@ describe('stream routes', () => {
     }
   });
 
+  it('audits a stream route when it ends: done, failed midway with its code, or refused before it began', async () => {
+    const before = store.audit.list(1)[0]?.id ?? 0;
+    for (const name of ['ok', 'fails', 'refused']) await create(name);
+    const entries = store.audit
+      .list(10)
+      .filter((entry) => entry.id > before)
+      .reverse();
+    expect(entries.map((entry) => [entry.action, entry.target, entry.outcome, entry.code])).toEqual([
+      ['env.tar.create', 'env ok', 'ok', null],
+      ['env.tar.create', 'env fails', 'failed', 'KAWA_ERR_DOCKER_FAILED'],
+      ['env.tar.create', 'env refused', 'refused', 'KAWA_ERR_CONTAINER_NOT_FOUND'],
+    ]);
+  });
+
   it('answers an error thrown before the stream as plain JSON with its status', async () => {
     const { response } = await create('refused');
     expect(response.statusCode).toBe(404);

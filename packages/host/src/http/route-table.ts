@@ -15,7 +15,7 @@ import {
   type Routes,
 } from '@kawa/protocol';
 import { auditedRoutes, type AuditRule } from '../audit/actions.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import { CLIENT_LEFT, type AuditLog } from '../audit/audit-log.js';
 import { authHook, principalOf } from '../auth/hook.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuthService } from '../auth/service.js';
@@ -133,6 +133,7 @@ async function* auditedStream(
   done: (error?: unknown) => void,
 ): AsyncGenerator<unknown> {
   let failure: unknown;
+  let ended = false;
   try {
     for await (const event of events) {
       // A stream reports its own failure as its last event (an `error` line).
@@ -140,11 +141,13 @@ async function* auditedStream(
       if (reported) failure = reported;
       yield event;
     }
+    ended = true;
   } catch (error) {
     failure = error;
     throw error;
   } finally {
-    done(failure);
+    // Stopped early: the client left (or the host is shutting down) before the stream ended.
+    done(ended || failure !== undefined ? failure : CLIENT_LEFT);
   }
 }
 
