@@ -147,6 +147,23 @@ describe('security: every route, every WebSocket, with no token, a bad or revoke
     expect(misses).toEqual([]);
   });
 
+  it('refuses the runners’ join token on every API route and WebSocket: 403 KAWA_ERR_FORBIDDEN', async () => {
+    const joinToken = readFileSync(join(cluster.home, '.kawa/host/join-token'), 'utf8').trim();
+    const misses: { probe: string; answer: Answer }[] = [];
+    for (const probe of allProbes().filter((candidate) => otherUser[candidate.name] !== 'runner')) {
+      const answer = await send(
+        cluster.url,
+        probe,
+        concretePath(probe.path, targets, probe.name),
+        `Bearer ${joinToken}`,
+      );
+      const ok = answer.status === 403 && answer.code === 'KAWA_ERR_FORBIDDEN';
+      tally('the join token', ok);
+      if (!ok) misses.push({ probe: `${probe.method} ${probe.path}`, answer });
+    }
+    expect(misses).toEqual([]);
+  });
+
   it('gives another user’s token exactly what the table says on every route', async () => {
     const misses: { probe: string; expected: OtherUserExpectation; answer: Answer }[] = [];
     const check = (probe: Probe, expected: OtherUserExpectation, answer: Answer): boolean => {
