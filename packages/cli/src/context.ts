@@ -4,6 +4,7 @@ import { createClient, type KawaClient } from '@kawa/client';
 import { loadConfig, type ConfigOverrides, type KawaConfig } from '@kawa/config';
 import { KawaError } from '@kawa/protocol';
 import type { CliIo } from './io.js';
+import { caFetch } from './system/ca-fetch.js';
 
 /** The global flags every command accepts. */
 export interface GlobalOptions {
@@ -52,6 +53,18 @@ export function resolveToken(config: Readonly<KawaConfig>): string {
   return token;
 }
 
+/** The PEM text of [client] ca_file, or undefined when it is not set. */
+function readClientCa(path: string): string | undefined {
+  if (path === '') return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new KawaError('KAWA_ERR_CONFIG', `cannot read [client] ca_file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 function mergeOverrides(first: ConfigOverrides, second: ConfigOverrides = {}): ConfigOverrides {
   return {
     host: { ...first.host, ...second.host },
@@ -86,7 +99,15 @@ export function createContext(program: Command, io: CliIo): CliContext {
     client() {
       if (client) return client;
       const loaded = context.config();
-      client = createClient({ baseUrl: loaded.client.host_url, token: resolveToken(loaded), fetch: io.fetch });
+      const ca = readClientCa(loaded.client.ca_file);
+      // A CA replaces the global fetch (it cannot take one); a test's fetch still wins.
+      const fetchImpl = io.fetch ?? (ca === undefined ? undefined : caFetch(ca));
+      client = createClient({
+        baseUrl: loaded.client.host_url,
+        token: resolveToken(loaded),
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        ...(ca === undefined ? {} : { ca }),
+      });
       return client;
     },
     wantsJson(flag) {

@@ -8,6 +8,9 @@ import { registerNodeCommands } from './commands/node/index.js';
 import { registerSshCommands } from './commands/ssh/index.js';
 import { registerTaskCommands } from './commands/task/index.js';
 import { registerVpsCommands } from './commands/vps/index.js';
+import { registerUserCommands } from './commands/user/index.js';
+import { registerTokenCommands } from './commands/token/index.js';
+import { registerAuditCommand } from './commands/audit/index.js';
 import { createContext, type CliContext } from './context.js';
 import { exitCodeFor, exitCodeHelp, exitCodes, formatError } from './errors.js';
 import { writeLine, type CliIo } from './io.js';
@@ -58,6 +61,9 @@ export function buildProgram(io: CliIo, extra?: ExtendProgram): Command {
   registerNodeCommands(program, context);
   registerDockerCommands(program, context);
   registerInitCommands(program, context);
+  registerUserCommands(program, context);
+  registerTokenCommands(program, context);
+  registerAuditCommand(program, context);
   extra?.(program, context);
   return program;
 }

@@ -21,8 +21,13 @@ export interface ClientOptions {
   baseUrl: string;
   /** An API token, sent as `Authorization: Bearer`. */
   token: string;
-  /** A fetch to use instead of the global one (tests, custom agents). */
+  /** A fetch to use instead of the global one (tests, custom agents, a CA for https://). */
   fetch?: typeof fetch;
+  /**
+   * PEM CA certificate(s) to trust for an https:// host with a self-signed certificate. The
+   * client passes it on with every WebSocket target; `fetch` must trust the same CA.
+   */
+  ca?: string;
 }
 
 type PartOf<N extends RouteName, K extends 'params' | 'query' | 'body'> =

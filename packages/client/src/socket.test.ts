@@ -18,6 +18,15 @@ describe('client.socket', () => {
     });
   });
 
+  it('carries the CA to trust for a self-signed wss:// host', () => {
+    const client = createClient({ baseUrl: 'https://h:1', token: 't', ca: 'PEM' });
+    expect(client.socket('vpsSsh', { params: { id: 4 } })).toEqual({
+      url: 'wss://h:1/api/v1/vps/4/ssh',
+      headers: { authorization: 'Bearer t' },
+      ca: 'PEM',
+    });
+  });
+
   it('puts the size and the command (a JSON argv) in the query', () => {
     const client = createClient({ baseUrl: 'http://h:1', token: 't' });
     const target = client.socket('hostContainerShell', {

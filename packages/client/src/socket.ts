@@ -21,6 +21,8 @@ export interface SocketTarget {
   url: string;
   /** `Authorization: Bearer …` when there is a token. */
   headers: Record<string, string>;
+  /** PEM CA certificate(s) to trust for a wss:// host (ClientOptions.ca). */
+  ca?: string;
 }
 
 /** `http://h:8000/x` → `ws://h:8000/x`, `https:` → `wss:`. */
@@ -41,5 +43,9 @@ export function socketTarget<N extends SocketRouteName>(
   const params = parseOrThrow(route.params, input.params, 'path parameters') as Record<string, string | number>;
   parseOrThrow(route.query, input.query ?? {}, 'query');
   const path = buildPath(route.path, params) + toSearch(input.query);
-  return { url: webSocketBase(transport.baseUrl) + path, headers: transport.authHeaders() };
+  return {
+    url: webSocketBase(transport.baseUrl) + path,
+    headers: transport.authHeaders(),
+    ...(transport.ca === undefined ? {} : { ca: transport.ca }),
+  };
 }

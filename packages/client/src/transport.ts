@@ -5,6 +5,8 @@ import type { ClientOptions } from './client.js';
 /** Everything a request needs, shared by `call` and the log reader. */
 export interface Transport {
   baseUrl: string;
+  /** The CA to trust for WebSockets (ClientOptions.ca). */
+  ca: string | undefined;
   /** The `Authorization` header for the token, or none when there is no token. */
   authHeaders(): Record<string, string>;
   /** Sends a request, mapping connection failures (not aborts) to KAWA_ERR_HOST_UNREACHABLE. */
@@ -21,6 +23,7 @@ export function createTransport(options: ClientOptions): Transport {
     options.token === '' ? {} : { authorization: `Bearer ${options.token}` };
   return {
     baseUrl,
+    ca: options.ca,
     authHeaders,
     async send(path, init) {
       const headers: Record<string, string> = {

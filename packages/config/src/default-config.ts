@@ -43,6 +43,10 @@ port = ${port}
 # backfill_reserve_after = 60
 # Largest request body in bytes.
 # max_body_bytes = 1048576
+# HTTPS (and wss:// for runners): a PEM certificate chain and its key, both or neither
+# (docs/security.md). Clients of a self-signed certificate set ca_file.
+# tls_cert = "/etc/kawa/host.crt"
+# tls_key = "/etc/kawa/host.key"
 
 [runner]
 # Node name; empty means this machine's hostname.
@@ -66,6 +70,8 @@ host_url = "${hostUrl}"
 # cgroup_parent = "kawa"
 # Longest pause, in seconds, between attempts to reach the host.
 # reconnect_max_delay = 10
+# A PEM CA file to trust when host_url is wss:// or https:// with a self-signed certificate.
+# ca_file = ""
 
 [client]
 # The host the CLI talks to.
@@ -75,5 +81,7 @@ host_url = "${hostUrl}"
 # token_file = "~/.kawa/host/admin-token"
 # Print JSON instead of tables.
 # json = false
+# A PEM CA file to trust when host_url is https:// with a self-signed certificate.
+# ca_file = ""
 `;
 }

@@ -79,7 +79,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<KawaConfig
     path,
     fileExists: exists,
     homeDir,
-    host: { ...config.host, state_dir: expand(config.host.state_dir), shared_dir: expand(config.host.shared_dir) },
+    host: {
+      ...config.host,
+      state_dir: expand(config.host.state_dir),
+      shared_dir: expand(config.host.shared_dir),
+      tls_cert: expand(config.host.tls_cert),
+      tls_key: expand(config.host.tls_key),
+    },
     runner: {
       ...config.runner,
       name: config.runner.name === '' ? sanitizeNodeName(hostname()) : config.runner.name,
@@ -87,8 +93,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<KawaConfig
       state_dir: expand(config.runner.state_dir),
       shared_dir: expand(config.runner.shared_dir),
       local_temp_dir: expand(config.runner.local_temp_dir),
+      ca_file: expand(config.runner.ca_file),
     },
-    client: { ...config.client, token_file: expand(config.client.token_file) },
+    client: { ...config.client, token_file: expand(config.client.token_file), ca_file: expand(config.client.ca_file) },
   };
   return deepFreeze(result);
 }

@@ -15,10 +15,11 @@ import { createServices } from './services.js';
 import { registerStreamRoutes } from './streams/routes.js';
 import type { Store } from './store/store.js';
 import { taskRouteHandlers } from './tasks/routes.js';
+import { userRouteHandlers } from './users/routes.js';
 import { vpsRouteHandlers } from './vps/routes.js';
 import { registerDashboard } from './web/register.js';
 
-export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface AppDeps {
   /** The host section of the config, paths already expanded. */
@@ -27,6 +28,10 @@ export interface AppDeps {
   store: Store;
   clock?: Clock;
   logLevel?: LogLevel;
+  /** Serve HTTPS (and wss://) with this PEM certificate chain and key; absent: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Where the log goes (default stderr); tests read it to check that no token is logged. */
+  logStream?: NodeJS.WritableStream;
   /** Check every JSON answer against its route's response schema (tests turn this on). */
   validateResponses?: boolean;
   /** How long kill, pause and resume wait for the runner's answer. */
@@ -43,6 +48,11 @@ export interface AppDeps {
   webRoot?: string | null;
 }
 
+/** Log fields that may hold a token, wherever a request's headers are logged. */
+const redactedLogPaths = ['authorization', 'sec-websocket-protocol'].flatMap((header) =>
+  ['', 'headers', 'req.headers', 'request.headers', 'req.raw.headers'].map((prefix) => `${prefix}["${header}"]`),
+);
+
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 const DEFAULT_LOG_POLL_MS = 500;
 const DEFAULT_STREAM_PING_MS = 30_000;
@@ -52,12 +62,15 @@ const DEFAULT_STREAM_PING_MS = 30_000;
  * route table, the runner link, and the services behind them. Tests drive it with inject().
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  // With TLS the server is an https.Server; routes, hooks and inject() work the same on both.
   const app = Fastify({
+    ...((deps.tls ? { https: deps.tls } : {}) as object),
     logger: {
       level: deps.logLevel ?? 'info',
       // stdout belongs to the command that embeds the host (kawa up prints its banner there).
-      stream: process.stderr,
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+      stream: deps.logStream ?? process.stderr,
+      // Tokens are never logged: the header, and the WebSocket subprotocol kawa.token.<token>.
+      redact: { paths: redactedLogPaths, censor: '[redacted]' },
     },
     bodyLimit: deps.config.max_body_bytes,
     // One log line per request would cost more than the request at benchmark rates.
@@ -100,14 +113,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...vpsRouteHandlers(services.vps),
     ...logRouteHandlers(services.logs),
     ...envRouteHandlers(services.envs, services.shutdown.signal),
+    ...userRouteHandlers(services.users, services.audit),
   };
   // Routes go in a plugin so they are added after @fastify/websocket is loaded (its onRoute
   // hook must see the runner link), and after any onRoute hook the caller adds to the app.
   void app.register((instance, _options, done) => {
-    registerRouteTable(instance, handlers, { auth: services.auth, validateResponses: deps.validateResponses ?? false });
+    registerRouteTable(instance, handlers, {
+      auth: services.auth,
+      audit: services.audit,
+      validateResponses: deps.validateResponses ?? false,
+    });
     registerRunnerLinkRoute(instance, services.auth, services.link);
-    registerShellRoute(instance, services.auth, services.envs.shell);
-    registerStreamRoutes(instance, services.auth, services.streams);
+    registerShellRoute(instance, services.auth, services.envs.shell, services.audit);
+    registerStreamRoutes(instance, services.auth, services.streams, services.audit);
     registerDashboard(instance, services, deps.webRoot ?? null);
     done();
   });

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { holdingStatuses, isFinalStatus, restartableStatuses, type HostConfig } from '@kawa/protocol';
+import { AuditLog } from './audit/audit-log.js';
 import { AuthService } from './auth/service.js';
 import type { Clock } from './clock.js';
 import { createEnvServices, type EnvServices } from './envs/services.js';
@@ -21,6 +22,7 @@ import { TaskLifecycle } from './tasks/lifecycle.js';
 import { Retries } from './tasks/retries.js';
 import { TasksService } from './tasks/service.js';
 import { FinalWaiters } from './tasks/waiters.js';
+import { UsersService } from './users/service.js';
 import { VpsService } from './vps/service.js';
 
 export interface ServiceOptions {
@@ -39,6 +41,8 @@ export interface ServiceOptions {
 /** Everything behind the routes, wired once per app. */
 export interface HostServices {
   auth: AuthService;
+  users: UsersService;
+  audit: AuditLog;
   nodes: NodesService;
   tasks: TasksService;
   vps: VpsService;
@@ -184,8 +188,11 @@ export function createServices(options: ServiceOptions): HostServices {
     },
   };
 
+  const auth = new AuthService(store.tokens);
   return {
-    auth: new AuthService(store.tokens),
+    auth,
+    users: new UsersService(store, auth, clock),
+    audit: new AuditLog(store.audit, clock),
     nodes,
     tasks,
     vps,

@@ -5,6 +5,7 @@ import type { HostConfig } from '@kawa/protocol';
 import { buildApp, type LogLevel } from './app.js';
 import { ensureTokens } from './auth/token-files.js';
 import { openStore } from './store/store.js';
+import { readTlsFiles } from './tls-files.js';
 
 export interface StartHostOptions {
   /** The host section of the config, from @kawa/config's loadConfig (paths already expanded). */
@@ -17,7 +18,7 @@ export interface StartHostOptions {
 }
 
 export interface RunningHost {
-  /** Where the API listens, e.g. http://127.0.0.1:8123, with the port actually bound. */
+  /** Where the API listens, e.g. http://127.0.0.1:8123 (https:// with TLS), with the port actually bound. */
   url: string;
   port: number;
   adminTokenFile: string;
@@ -37,13 +38,14 @@ function urlHost(listen: string): string {
 export async function startHost(options: StartHostOptions): Promise<RunningHost> {
   const { config } = options;
   const now = options.now ?? Date.now;
+  const tls = readTlsFiles(config);
   mkdirSync(config.state_dir, { recursive: true, mode: 0o700 });
   chmodSync(config.state_dir, 0o700);
   mkdirSync(config.shared_dir, { recursive: true });
 
   const store = openStore(join(config.state_dir, 'kawa.db'), now);
   try {
-    const tokens = ensureTokens(config.state_dir, store.tokens, now());
+    const tokens = ensureTokens(config.state_dir, store, now());
     const app = buildApp({
       config,
       store,
@@ -51,6 +53,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       buildDefaultEnv: true,
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       webRoot: options.webRoot ?? null,
+      tls,
     });
     try {
       await app.listen({ host: config.listen, port: config.port });
@@ -61,7 +64,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     const port = (app.server.address() as AddressInfo).port;
     let closing: Promise<void> | null = null;
     return {
-      url: `http://${urlHost(config.listen)}:${port}`,
+      url: `${tls ? 'https' : 'http'}://${urlHost(config.listen)}:${port}`,
       port,
       adminTokenFile: tokens.adminTokenFile,
       joinTokenFile: tokens.joinTokenFile,

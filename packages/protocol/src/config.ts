@@ -12,6 +12,8 @@ const seconds = z.coerce.number().positive().max(86_400);
 const path = z.string().min(1).max(4096);
 const url = z.string().regex(/^(https?):\/\/[^\s/]+(\/.*)?$/, 'must be an http:// or https:// URL');
 const dockerSocket = z.string().min(1).max(4096).default('/var/run/docker.sock');
+/** A file path, or empty for none. */
+const optionalPath = z.string().max(4096).default('');
 /** A list of absolute paths; an env value gives them comma-separated. */
 const pathList = z
   .union([
@@ -58,6 +60,9 @@ export const HostConfigSchema = z.strictObject({
     .min(1024)
     .max(64 << 20)
     .default(1 << 20),
+  /** PEM certificate chain and key for HTTPS/WSS; both empty (plain HTTP) or both set. */
+  tls_cert: optionalPath,
+  tls_key: optionalPath,
 });
 
 export const RunnerConfigSchema = z.strictObject({
@@ -80,6 +85,8 @@ export const RunnerConfigSchema = z.strictObject({
     .default('kawa'),
   /** Longest wait between reconnect attempts. */
   reconnect_max_delay: seconds.default(10),
+  /** PEM CA certificate(s) to trust for a wss:// host with a self-signed certificate. */
+  ca_file: optionalPath,
 });
 
 export const ClientConfigSchema = z.strictObject({
@@ -89,6 +96,8 @@ export const ClientConfigSchema = z.strictObject({
   token_file: path.default('~/.kawa/host/admin-token'),
   /** Print JSON instead of tables. */
   json: bool.default(false),
+  /** PEM CA certificate(s) to trust for an https:// host with a self-signed certificate. */
+  ca_file: optionalPath,
 });
 
 export const ConfigFileSchema = z.strictObject({

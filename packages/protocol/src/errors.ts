@@ -69,6 +69,8 @@ export const errorCodes = {
   KAWA_ERR_TASK_NOT_FOUND: { status: 404, description: 'No task has this id.' },
   KAWA_ERR_BATCH_NOT_FOUND: { status: 404, description: 'No batch has this id.' },
   KAWA_ERR_NODE_NOT_FOUND: { status: 404, description: 'No node has this name.' },
+  KAWA_ERR_USER_NOT_FOUND: { status: 404, description: 'No user has this name; kawa user list shows them.' },
+  KAWA_ERR_TOKEN_NOT_FOUND: { status: 404, description: 'No API token has this id; kawa token list shows them.' },
   KAWA_ERR_METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
   KAWA_ERR_TIMEOUT: { status: 408, description: 'A wait ended before the task reached a final state.' },
   KAWA_ERR_INVALID_STATE: {
@@ -76,6 +78,7 @@ export const errorCodes = {
     description: 'The task is in a state where this action does not apply (for example pausing a finished task).',
   },
   KAWA_ERR_CONTAINER_EXISTS: { status: 409, description: 'A host container with this env name already exists.' },
+  KAWA_ERR_USER_EXISTS: { status: 409, description: 'A user with this name already exists.' },
   KAWA_ERR_CONTAINER_NOT_RUNNING: {
     status: 409,
     description: 'The host container is stopped; start it before opening a shell or committing it.',

@@ -11,6 +11,7 @@ export * from './runner-link.js';
 export * from './routes.js';
 export * from './events.js';
 export * from './config.js';
+export * from './users.js';
 export * from './task-env.js';
 
 /** The protocol version runners and hosts exchange in `hello`. */

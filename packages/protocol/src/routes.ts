@@ -12,6 +12,17 @@ import {
 } from './envs.js';
 import { LogsQuerySchema } from './logs.js';
 import { CreateVpsRequestSchema } from './vps.js';
+import {
+  ApiTokenSchema,
+  AuditEntrySchema,
+  CreateUserRequestSchema,
+  ListAuditQuerySchema,
+  ListTokensQuerySchema,
+  NewTokenResponseSchema,
+  TokenIdParamsSchema,
+  UserParamsSchema,
+  UserSchema,
+} from './users.js';
 import { NodeListResponseSchema, NodeNameParamsSchema, NodeSchema } from './node.js';
 import {
   ListTasksQuerySchema,
@@ -221,7 +232,7 @@ export const routes = {
   createHostContainer: {
     method: 'POST',
     path: `${API_PREFIX}/docker/containers`,
-    auth: 'user',
+    auth: 'admin',
     body: CreateHostContainerRequestSchema,
     response: HostContainerSchema,
     successStatus: 201,
@@ -230,7 +241,7 @@ export const routes = {
   startHostContainer: {
     method: 'POST',
     path: `${API_PREFIX}/docker/containers/:name/start`,
-    auth: 'user',
+    auth: 'admin',
     params: EnvNameParamsSchema,
     body: EmptyObject.optional(),
     response: HostContainerSchema,
@@ -239,7 +250,7 @@ export const routes = {
   stopHostContainer: {
     method: 'POST',
     path: `${API_PREFIX}/docker/containers/:name/stop`,
-    auth: 'user',
+    auth: 'admin',
     params: EnvNameParamsSchema,
     body: EmptyObject.optional(),
     response: HostContainerSchema,
@@ -248,7 +259,7 @@ export const routes = {
   deleteHostContainer: {
     method: 'DELETE',
     path: `${API_PREFIX}/docker/containers/:name`,
-    auth: 'user',
+    auth: 'admin',
     params: EnvNameParamsSchema,
     response: z.object({ name: z.string() }),
     summary: 'Remove a host container (tarballs already made stay).',
@@ -263,7 +274,7 @@ export const routes = {
   createTarball: {
     method: 'POST',
     path: `${API_PREFIX}/docker/tarballs/:name`,
-    auth: 'user',
+    auth: 'admin',
     params: EnvNameParamsSchema,
     body: EmptyObject.optional(),
     stream: TarCreateEventSchema,
@@ -272,11 +283,62 @@ export const routes = {
   deleteTarball: {
     method: 'DELETE',
     path: `${API_PREFIX}/docker/tarballs/:name`,
-    auth: 'user',
+    auth: 'admin',
     params: EnvNameParamsSchema,
     query: DeleteTarballQuerySchema,
     response: DeleteTarballResponseSchema,
     summary: 'Delete one tarball version, or all of an env’s tarballs.',
+  },
+  listUsers: {
+    method: 'GET',
+    path: `${API_PREFIX}/users`,
+    auth: 'admin',
+    response: z.object({ users: z.array(UserSchema) }),
+    summary: 'Every user, with the number of tokens not revoked.',
+  },
+  createUser: {
+    method: 'POST',
+    path: `${API_PREFIX}/users`,
+    auth: 'admin',
+    body: CreateUserRequestSchema,
+    response: NewTokenResponseSchema,
+    successStatus: 201,
+    summary: 'Add a user with a first API token; the answer is the only place the token appears.',
+  },
+  createToken: {
+    method: 'POST',
+    path: `${API_PREFIX}/users/:name/tokens`,
+    auth: 'admin',
+    params: UserParamsSchema,
+    body: EmptyObject.optional(),
+    response: NewTokenResponseSchema,
+    successStatus: 201,
+    summary: 'Make another API token for a user; shown once.',
+  },
+  listTokens: {
+    method: 'GET',
+    path: `${API_PREFIX}/tokens`,
+    auth: 'admin',
+    query: ListTokensQuerySchema,
+    response: z.object({ tokens: z.array(ApiTokenSchema) }),
+    summary: 'API tokens by id and prefix (never the token), revoked ones included.',
+  },
+  revokeToken: {
+    method: 'POST',
+    path: `${API_PREFIX}/tokens/:id/revoke`,
+    auth: 'admin',
+    params: TokenIdParamsSchema,
+    body: EmptyObject.optional(),
+    response: ApiTokenSchema,
+    summary: 'Revoke an API token: refused from now on, and its open WebSockets are closed.',
+  },
+  listAudit: {
+    method: 'GET',
+    path: `${API_PREFIX}/audit`,
+    auth: 'admin',
+    query: ListAuditQuerySchema,
+    response: z.object({ entries: z.array(AuditEntrySchema) }),
+    summary: 'The audit log, newest first: who did what to which target, when, and how it ended.',
   },
 } as const satisfies Record<string, RouteDef>;
 
@@ -298,7 +360,7 @@ export const wsRoutes = {
   },
   hostContainerShell: {
     path: `${API_PREFIX}/docker/containers/:name/shell`,
-    auth: 'user',
+    auth: 'admin',
     params: EnvNameParamsSchema,
     query: TerminalQuerySchema,
     summary: 'An interactive TTY (docker exec) in kawa-env-NAME; see the terminal frames in envs.ts.',

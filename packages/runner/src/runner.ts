@@ -20,6 +20,7 @@ import { baseEnvFrom } from './executors/process/task-env.js';
 import { envRecordsIn } from './envs/env-records.js';
 import { createEnvSync } from './envs/env-sync.js';
 import { createHostLink, type HostLink, type HostWorkFrame } from './host-link/host-link.js';
+import { readCaFile } from './host-link/ca-file.js';
 import { runnerLinkUrl } from './host-link/link-url.js';
 import { createLogger, type LogLevel } from './logger.js';
 import type { ControlOutcome } from './executors/process/task-control.js';
@@ -84,6 +85,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   const name = config.name === '' ? sanitizeNodeName(hostname()) : config.name;
   const hostUrl = options.hostUrl ?? config.host_url;
   const url = runnerLinkUrl(hostUrl);
+  const ca = readCaFile(config.ca_file, 'runner.ca_file');
   const token = joinTokenReader(options);
   await token().catch((error: unknown) => {
     throw error instanceof KawaError ? error : new KawaError('KAWA_ERR_CONFIG', errorMessage(error), { cause: error });
@@ -225,6 +227,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
   };
   const streams = createStreamService({
     hostUrl,
+    ...(ca ? { ca } : {}),
     token,
     nodeName: name,
     engine: docker,
@@ -271,6 +274,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     usage: () => probe.usage(),
     onFrame,
     reconnectMaxDelayMs: config.reconnect_max_delay * 1000,
+    ...(ca ? { ca } : {}),
     logger,
   });
   link = hostLink;

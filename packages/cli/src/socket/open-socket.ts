@@ -28,6 +28,7 @@ export function openStreamSocket(
     headers: target.headers,
     perMessageDeflate: false,
     handshakeTimeout: 20_000,
+    ...(target.ca === undefined ? {} : { ca: target.ca }),
     ...options,
   });
   let opened = false;

@@ -26,12 +26,19 @@ export function credentialsOf(request: FastifyRequest): string | undefined {
 /**
  * An onRequest hook that refuses the request unless its token fits `audience`. It runs before
  * the body is read and, on WebSockets, before the upgrade, so a refusal is a plain HTTP
- * 401/403.
+ * 401/403. The connection of a WebSocket is cut if its token is revoked while it is open
+ * (docs/security.md): a revocation ends terminals, SSH streams and event streams at once.
  */
 export function authHook(auth: AuthService, audience: Audience): onRequestHookHandler {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     try {
-      request.principal = auth.authorize(credentialsOf(request), audience);
+      const principal = auth.authorize(credentialsOf(request), audience);
+      request.principal = principal;
+      if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+        const connection = request.raw.socket;
+        const unwatch = auth.watch(principal.tokenId, () => connection.destroy());
+        connection.once('close', unwatch);
+      }
       done();
     } catch (error) {
       done(error as Error);

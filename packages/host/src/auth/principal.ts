@@ -5,4 +5,6 @@ export interface Principal {
   user: string;
   admin: boolean;
   kind: TokenKind;
+  /** The token's id: revoking it closes what it opened. */
+  tokenId: number;
 }

@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TokenKind, TokenRepo } from '../store/token-repo.js';
-import { generateToken, hashToken } from './token-text.js';
+import type { TokenRepo } from '../store/token-repo.js';
+import type { UserRepo } from '../store/user-repo.js';
+import { generateToken, hashToken, tokenPrefix, type TokenLabel } from './token-text.js';
 
 export interface HostTokens {
   adminToken: string;
@@ -10,7 +11,7 @@ export interface HostTokens {
   joinTokenFile: string;
 }
 
-/** The user an admin token acts as until users arrive (a later issue). */
+/** The admin user of the admin token file; `kawa user add` adds the others. */
 export const ADMIN_USER = 'admin';
 /** The pseudo-user of the cluster join token; it never owns anything. */
 export const JOIN_USER = 'runner';
@@ -20,19 +21,20 @@ export const JOIN_USER = 'runner';
  * 0700) and that the database knows their hashes. The first start creates them; later starts
  * reuse them, so `kawa up` and runners keep working across restarts.
  */
-export function ensureTokens(stateDir: string, tokens: TokenRepo, now: number): HostTokens {
+export function ensureTokens(stateDir: string, store: { tokens: TokenRepo; users: UserRepo }, now: number): HostTokens {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   chmodSync(stateDir, 0o700);
   const adminTokenFile = join(stateDir, 'admin-token');
   const joinTokenFile = join(stateDir, 'join-token');
   const adminToken = ensureTokenFile(adminTokenFile, 'admin');
   const joinToken = ensureTokenFile(joinTokenFile, 'join');
-  tokens.insert(hashToken(adminToken), 'admin', ADMIN_USER, now);
-  tokens.insert(hashToken(joinToken), 'join', JOIN_USER, now);
+  store.users.insert(ADMIN_USER, true, now);
+  store.tokens.insert(hashToken(adminToken), 'api', ADMIN_USER, tokenPrefix(adminToken), now);
+  store.tokens.insert(hashToken(joinToken), 'join', JOIN_USER, tokenPrefix(joinToken), now);
   return { adminToken, joinToken, adminTokenFile, joinTokenFile };
 }
 
-function ensureTokenFile(path: string, kind: TokenKind): string {
+function ensureTokenFile(path: string, kind: TokenLabel): string {
   try {
     const existing = readFileSync(path, 'utf8').trim();
     if (existing !== '') {

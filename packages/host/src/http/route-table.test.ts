@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KawaError, TarCreateEventSchema, buildPath, routes, type TarCreateEvent } from '@kawa/protocol';
+import { AuditLog } from '../audit/audit-log.js';
 import { ensureTokens } from '../auth/token-files.js';
+import { systemClock } from '../clock.js';
 import { AuthService } from '../auth/service.js';
 import { openStore, type Store } from '../store/store.js';
 import { installErrorHandlers } from './errors.js';
@@ -41,7 +43,7 @@ describe('stream routes', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kawa-route-table-'));
     store = openStore(join(dir, 'kawa.db'));
-    headers = { authorization: `Bearer ${ensureTokens(join(dir, 'state'), store.tokens, Date.now()).adminToken}` };
+    headers = { authorization: `Bearer ${ensureTokens(join(dir, 'state'), store, Date.now()).adminToken}` };
     const unused = Object.fromEntries(
       Object.keys(routes).map((name) => [
         name,
@@ -60,7 +62,11 @@ describe('stream routes', () => {
     app = Fastify({ logger: { level: 'silent' } });
     app.decorateRequest('principal', null);
     installErrorHandlers(app, 1 << 20);
-    registerRouteTable(app, handlers, { auth: new AuthService(store.tokens), validateResponses: true });
+    registerRouteTable(app, handlers, {
+      auth: new AuthService(store.tokens),
+      audit: new AuditLog(store.audit, systemClock),
+      validateResponses: true,
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -101,6 +107,20 @@ describe('stream routes', () => {
       expect(lines().at(-1)).toMatchObject({ type: 'error', error: { code: 'KAWA_ERR_INTERNAL' } });
       expect(lines()).toHaveLength(2);
     }
+  });
+
+  it('audits a stream route when it ends: done, failed midway with its code, or refused before it began', async () => {
+    const before = store.audit.list(1)[0]?.id ?? 0;
+    for (const name of ['ok', 'fails', 'refused']) await create(name);
+    const entries = store.audit
+      .list(10)
+      .filter((entry) => entry.id > before)
+      .reverse();
+    expect(entries.map((entry) => [entry.action, entry.target, entry.outcome, entry.code])).toEqual([
+      ['env.tar.create', 'env ok', 'ok', null],
+      ['env.tar.create', 'env fails', 'failed', 'KAWA_ERR_DOCKER_FAILED'],
+      ['env.tar.create', 'env refused', 'refused', 'KAWA_ERR_CONTAINER_NOT_FOUND'],
+    ]);
   });
 
   it('answers an error thrown before the stream as plain JSON with its status', async () => {

@@ -3,7 +3,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { z } from 'zod';
 import {
   KawaError,
+  errorCodes,
   isKawaError,
+  type ErrorCode,
   parseOrThrow,
   routes,
   type RouteDef,
@@ -12,6 +14,8 @@ import {
   type RouteResponse,
   type Routes,
 } from '@kawa/protocol';
+import { auditedRoutes, type AuditRule } from '../audit/actions.js';
+import { CLIENT_LEFT, type AuditLog } from '../audit/audit-log.js';
 import { authHook, principalOf } from '../auth/hook.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuthService } from '../auth/service.js';
@@ -49,6 +53,8 @@ export type RouteHandlers = { [N in RouteName]: RouteHandler<N> };
 
 export interface RouteTableOptions {
   auth: AuthService;
+  /** Records the calls of the routes in audit/actions.ts. */
+  audit: AuditLog;
   /** Check every JSON answer against its response schema (tests); a mismatch is a 500. */
   validateResponses: boolean;
 }
@@ -73,9 +79,18 @@ function registerRoute<N extends RouteName>(
         request,
         reply,
       } as RouteCall<N>;
-      const result = await handler(call);
+      const rule = auditedRoutes[name];
+      let result: RouteResult<N>;
+      try {
+        result = await handler(call);
+      } catch (error) {
+        if (rule) record(options.audit, rule, call, undefined, error);
+        throw error;
+      }
+      if (rule && !route.stream) record(options.audit, rule, call, result);
       if (route.stream) {
-        const events = result as AsyncIterable<unknown>;
+        let events = result as AsyncIterable<unknown>;
+        if (rule) events = auditedStream(events, (error) => record(options.audit, rule, call, undefined, error));
         const schema = options.validateResponses ? route.stream : null;
         reply
           .status(route.successStatus ?? 200)
@@ -91,6 +106,49 @@ function registerRoute<N extends RouteName>(
       return result;
     },
   });
+}
+
+function record(
+  audit: AuditLog,
+  rule: AuditRule,
+  call: { params: unknown; body: unknown; principal: Principal },
+  result: unknown,
+  error?: unknown,
+): void {
+  const target = rule.target({ params: call.params, body: call.body, result });
+  audit.record({ user: call.principal.user, action: rule.action, target }, error);
+}
+
+/** The failure a stream's `{type:"error", error:{code}}` line reports, as a KawaError. */
+function streamError(event: unknown): KawaError | null {
+  if (typeof event !== 'object' || event === null || (event as { type?: unknown }).type !== 'error') return null;
+  const code = (event as { error?: { code?: unknown } }).error?.code;
+  const known = typeof code === 'string' && code in errorCodes ? (code as ErrorCode) : 'KAWA_ERR_INTERNAL';
+  return new KawaError(known, 'the stream ended with an error');
+}
+
+/** The events of a stream route, recording its outcome in the audit log when it ends. */
+async function* auditedStream(
+  events: AsyncIterable<unknown>,
+  done: (error?: unknown) => void,
+): AsyncGenerator<unknown> {
+  let failure: unknown;
+  let ended = false;
+  try {
+    for await (const event of events) {
+      // A stream reports its own failure as its last event (an `error` line).
+      const reported = streamError(event);
+      if (reported) failure = reported;
+      yield event;
+    }
+    ended = true;
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    // Stopped early: the client left (or the host is shutting down) before the stream ended.
+    done(ended || failure !== undefined ? failure : CLIENT_LEFT);
+  }
 }
 
 /**

@@ -4,8 +4,8 @@ import type { LogsService } from './service.js';
 
 export function logRouteHandlers(logs: LogsService): Pick<RouteHandlers, 'taskLogs'> {
   return {
-    taskLogs: async ({ params, query, reply }) => {
-      const answer = await logs.read(params.id, query);
+    taskLogs: async ({ principal, params, query, reply }) => {
+      const answer = await logs.read(principal, params.id, query);
       reply.header('content-type', 'text/plain; charset=utf-8');
       reply.header(LOG_SIZE_HEADER, String(answer.size));
       if (query.follow) {

@@ -3,7 +3,9 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { KawaError, isFinalStatus, logFileName, sharedLayout, type LogsQuery } from '@kawa/protocol';
+import type { Principal } from '../auth/principal.js';
 import type { TaskRepo } from '../store/task-repo.js';
+import { requireOwner } from '../tasks/ownership.js';
 import type { FinalWaiters } from '../tasks/waiters.js';
 import { FollowStream } from './follow-stream.js';
 import { tailStart } from './tail.js';
@@ -27,8 +29,11 @@ export class LogsService {
     return join(this.sharedDir, sharedLayout.logs, String(taskId), logFileName(stream));
   }
 
-  async read(taskId: number, query: LogsQuery): Promise<LogAnswer> {
-    if (!this.tasks.get(taskId)) throw new KawaError('KAWA_ERR_TASK_NOT_FOUND', `no task has id ${taskId}`);
+  /** A task's log, if `principal` owns the task or is an admin (else a 403). */
+  async read(principal: Principal, taskId: number, query: LogsQuery): Promise<LogAnswer> {
+    const task = this.tasks.get(taskId);
+    if (!task) throw new KawaError('KAWA_ERR_TASK_NOT_FOUND', `no task has id ${taskId}`);
+    requireOwner(principal, task, 'read the logs of');
     const path = this.pathOf(taskId, query.stream);
     const size = await sizeOf(path);
 

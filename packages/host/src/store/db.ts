@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
@@ -8,6 +9,12 @@ import { migrations } from './migrations/index.js';
  * only a power loss may drop the last commits.
  */
 export function openDatabase(path: string, now: () => number = Date.now): Database {
+  // Token hashes and the audit log live here: owner-only, like the token files. SQLite gives
+  // the -wal and -shm files the database file's mode.
+  if (path !== ':memory:') {
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+  }
   const db = new BetterSqlite3(path);
   try {
     db.pragma('journal_mode = WAL');

@@ -176,6 +176,7 @@ export class TaskRepo {
   private readonly batchStatement: Statement<[number], { id: number }>;
   private readonly liveInBatchStatement: Statement<[number], TaskRow>;
   private readonly liveVpsStatement: Statement<[], TaskRow>;
+  private readonly batchOwnerStatement: Statement<[number], { owner: string }>;
   private readonly listStatements = new Map<string, Statement<unknown[], TaskRow>>();
   private readonly countStatements = new Map<string, Statement<unknown[], { total: number }>>();
 
@@ -221,6 +222,7 @@ export class TaskRepo {
     this.liveInBatchStatement = db.prepare(
       `SELECT * FROM tasks WHERE batch_id = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
     );
+    this.batchOwnerStatement = db.prepare('SELECT owner FROM batches WHERE id = ?');
     this.liveVpsStatement = db.prepare(
       `SELECT * FROM tasks WHERE kind = 'vps' AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id DESC`,
     );
@@ -321,9 +323,15 @@ export class TaskRepo {
     return this.liveInBatchStatement.all(batchId).map(toTask);
   }
 
-  /** VPS tasks that are not final (stopped ones included), newest first. */
-  liveVps(): Task[] {
-    return this.liveVpsStatement.all().map(toTask);
+  /** VPS tasks that are not final (stopped ones included), newest first; of one owner if given. */
+  liveVps(owner?: string): Task[] {
+    const tasks = this.liveVpsStatement.all().map(toTask);
+    return owner === undefined ? tasks : tasks.filter((task) => task.owner === owner);
+  }
+
+  /** Who submitted a batch, or null when there is no such batch. */
+  batchOwner(batchId: number): string | null {
+    return this.batchOwnerStatement.get(batchId)?.owner ?? null;
   }
 
   get(id: number): Task | null {
@@ -386,10 +394,17 @@ export class TaskRepo {
     return this.liveOnNodeStatement.all(node).map(toTask);
   }
 
-  /** Newest first, keyset-paged on id; `total` counts every match regardless of paging. */
-  list(query: ListTasksQuery): TaskPage {
+  /**
+   * Newest first, keyset-paged on id; `total` counts every match regardless of paging. With
+   * `owner`, only that user's tasks (what a non-admin may see).
+   */
+  list(query: ListTasksQuery, owner?: string): TaskPage {
     const conditions: string[] = [];
     const values: unknown[] = [];
+    if (owner !== undefined) {
+      conditions.push('owner = ?');
+      values.push(owner);
+    }
     if (query.status !== undefined) {
       conditions.push('status IN (SELECT value FROM json_each(?))');
       values.push(JSON.stringify(query.status));

@@ -21,7 +21,7 @@ describe('migration 004 (VPS)', () => {
         `INSERT INTO tasks (batch_id, owner, command, env, cores, private_network, private_pid, status, submitted_at)
          VALUES (1, 'admin', '["true"]', '{}', 1, 0, 0, 'running', 1)`,
       ).run();
-      expect(migrate(db, migrations, Date.now)).toEqual([4]);
+      expect(migrate(db, migrations, Date.now)).toEqual([4, 5]);
       const tasks = new TaskRepo(db);
       expect(tasks.get(1)).toMatchObject({ kind: 'command', publicKey: null, status: 'running' });
 

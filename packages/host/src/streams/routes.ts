@@ -8,6 +8,7 @@ import {
   type StreamKind,
 } from '@kawa/protocol';
 import { authHook, principalOf } from '../auth/hook.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { AuthService } from '../auth/service.js';
 import { closeReason } from './close-codes.js';
 import type { TaskStreams } from './service.js';
@@ -22,7 +23,12 @@ const notUpgraded = (path: string) => (): never => {
  * before the upgrade, so a refusal is a plain HTTP answer with a coded error body (401, 403,
  * 400, 404, 409, 503); only what happens after (the runner's answer) arrives as frames.
  */
-export function registerStreamRoutes(app: FastifyInstance, auth: AuthService, streams: TaskStreams): void {
+export function registerStreamRoutes(
+  app: FastifyInstance,
+  auth: AuthService,
+  streams: TaskStreams,
+  audit: AuditLog,
+): void {
   const targets = new WeakMap<FastifyRequest, StreamTarget>();
   const client = (kind: StreamKind, route: { path: string; auth: 'user' }): void => {
     app.route({
@@ -30,11 +36,16 @@ export function registerStreamRoutes(app: FastifyInstance, auth: AuthService, st
       url: route.path,
       onRequest: authHook(auth, route.auth),
       preHandler: (request, _reply, done) => {
+        const principal = principalOf(request);
+        // Every attempt past the token check is audited, refused ones too.
+        const id = (request.params as { id?: unknown }).id;
+        const entry = { user: principal.user, action: kind, target: `task ${String(id)}` };
         try {
-          const principal = principalOf(request);
           targets.set(request, streams.target(kind, { principal, params: request.params, query: request.query }));
+          audit.record(entry);
           done();
         } catch (error) {
+          audit.record(entry, error);
           done(error as Error);
         }
       },

@@ -38,16 +38,16 @@ const codeFor = (principal: Principal, task: Task = vps, connected = true): stri
 
 describe('who may open a stream', () => {
   it("opens a stream only to one's own task, unless admin", () => {
-    expect(codeFor({ user: 'alice', admin: false, kind: 'admin' })).toBe('ok');
-    expect(codeFor({ user: 'bob', admin: false, kind: 'admin' })).toBe('KAWA_ERR_FORBIDDEN');
-    expect(codeFor({ user: 'root', admin: true, kind: 'admin' })).toBe('ok');
+    expect(codeFor({ user: 'alice', admin: false, kind: 'api', tokenId: 1 })).toBe('ok');
+    expect(codeFor({ user: 'bob', admin: false, kind: 'api', tokenId: 1 })).toBe('KAWA_ERR_FORBIDDEN');
+    expect(codeFor({ user: 'root', admin: true, kind: 'api', tokenId: 1 })).toBe('ok');
   });
 
   it('checks ownership before saying what the task is', () => {
-    const bob: Principal = { user: 'bob', admin: false, kind: 'admin' };
+    const bob: Principal = { user: 'bob', admin: false, kind: 'api', tokenId: 1 };
     expect(codeFor(bob, { ...vps, kind: 'command' })).toBe('KAWA_ERR_FORBIDDEN');
     expect(codeFor(bob, { ...vps, status: 'completed' })).toBe('KAWA_ERR_FORBIDDEN');
-    const alice: Principal = { user: 'alice', admin: false, kind: 'admin' };
+    const alice: Principal = { user: 'alice', admin: false, kind: 'api', tokenId: 1 };
     expect(codeFor(alice, { ...vps, kind: 'command' })).toBe('KAWA_ERR_NOT_A_VPS');
     expect(codeFor(alice, { ...vps, status: 'stopped' })).toBe('KAWA_ERR_INVALID_STATE');
     expect(codeFor(alice, vps, false)).toBe('KAWA_ERR_RUNNER_UNAVAILABLE');

@@ -7,8 +7,8 @@ export function mayActOn(principal: Principal, task: Task): boolean {
 }
 
 /**
- * Refuses with 403 unless `principal` may act on `task`. Today every API token is an admin's;
- * with user tokens (issue 6) this is what keeps one user out of another's VPS and terminals.
+ * Refuses with 403 unless `principal` may act on `task`: what keeps one user out of another's
+ * tasks, logs, VPSes, SSH streams and terminals (docs/security.md).
  */
 export function requireOwner(principal: Principal, task: Task, action: string): void {
   if (mayActOn(principal, task)) return;

@@ -20,6 +20,7 @@ import type { RunnerGateway } from '../runner-gateway/gateway.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { TaskRepo } from '../store/task-repo.js';
 import type { TaskLifecycle } from './lifecycle.js';
+import { requireOwner } from './ownership.js';
 import { NOT_YET_SCHEDULED, planSubmit } from './submit.js';
 import type { FinalWaiters } from './waiters.js';
 
@@ -77,13 +78,21 @@ export class TasksService {
     return this.withLiveReason(task);
   }
 
-  list(query: ListTasksQuery): ListTasksResponse {
-    const page = this.deps.tasks.list(query);
+  /** The task, if `principal` may see it: its owner or an admin (else a 403). */
+  getFor(principal: Principal, id: number, action = 'see'): Task {
+    const task = this.get(id);
+    requireOwner(principal, task, action);
+    return task;
+  }
+
+  /** Tasks `principal` may see: an admin's list has everyone's, a user's only their own. */
+  list(principal: Principal, query: ListTasksQuery): ListTasksResponse {
+    const page = this.deps.tasks.list(query, principal.admin ? undefined : principal.user);
     return { ...page, tasks: page.tasks.map((task) => this.withLiveReason(task)) };
   }
 
-  events(id: number): TaskEvent[] {
-    this.get(id);
+  events(principal: Principal, id: number): TaskEvent[] {
+    this.getFor(principal, id);
     return this.deps.tasks.events(id);
   }
 
@@ -128,9 +137,16 @@ export class TasksService {
    * meanwhile are not counted; a runner that cannot be reached fails the request, naming what
    * was killed and what was not.
    */
-  async killBatch(batchId: number): Promise<{ batchId: number; killed: number[] }> {
-    if (!this.deps.tasks.batchExists(batchId))
+  async killBatch(principal: Principal, batchId: number): Promise<{ batchId: number; killed: number[] }> {
+    const owner = this.deps.tasks.batchOwner(batchId);
+    if (owner === null)
       throw new KawaError('KAWA_ERR_BATCH_NOT_FOUND', `no batch has id ${batchId}; "kawa task list" shows batch ids`);
+    if (!principal.admin && owner !== principal.user)
+      throw new KawaError(
+        'KAWA_ERR_FORBIDDEN',
+        `cannot kill batch ${batchId}: it belongs to ${owner}, and only its owner or an admin may`,
+        { details: { owner } },
+      );
     const live = this.deps.tasks.liveInBatch(batchId);
     const killed = this.deps.tasks.transaction(() =>
       live
@@ -166,8 +182,8 @@ export class TasksService {
    * The task once it is final or a stopped VPS (which changes only when someone restarts or
    * kills it), or as it is when `timeoutMs` passes or the client leaves.
    */
-  async wait(id: number, timeoutMs: number, signal: AbortSignal): Promise<Task> {
-    const task = this.get(id);
+  async wait(principal: Principal, id: number, timeoutMs: number, signal: AbortSignal): Promise<Task> {
+    const task = this.getFor(principal, id);
     if (isFinalStatus(task.status) || restartableStatuses.has(task.status)) return task;
     await this.deps.waiters.waitFinal(id, timeoutMs, signal);
     return this.get(id);

@@ -40,7 +40,7 @@ export function createTestHost(options: TestHostOptions = {}): TestHost {
   mkdirSync(config.state_dir, { recursive: true, mode: 0o700 });
   mkdirSync(config.shared_dir, { recursive: true });
   const store = openStore(join(config.state_dir, 'kawa.db'));
-  const tokens = ensureTokens(config.state_dir, store.tokens, Date.now());
+  const tokens = ensureTokens(config.state_dir, store, Date.now());
   const { config: _config, ...rest } = options;
   const app = buildApp({
     logLevel: 'silent',

@@ -49,9 +49,11 @@ export class VpsService {
     return this.deps.taskService.get(task.id);
   }
 
-  /** VPS tasks that are not final, newest first. */
-  list(): Task[] {
-    return this.deps.tasks.liveVps().map((task) => this.deps.taskService.withLiveReason(task));
+  /** VPS tasks that are not final, newest first: all of them for an admin, a user's own otherwise. */
+  list(principal: Principal): Task[] {
+    return this.deps.tasks
+      .liveVps(principal.admin ? undefined : principal.user)
+      .map((task) => this.deps.taskService.withLiveReason(task));
   }
 
   /**
@@ -60,8 +62,7 @@ export class VpsService {
    * stopped, so it is killed (there is nothing to restart). Stopping a stopped VPS is a no-op.
    */
   async stop(principal: Principal, id: number): Promise<Task> {
-    const task = this.requireVps(id);
-    requireOwner(principal, task, 'stop');
+    const task = this.requireVps(principal, id, 'stop');
     if (task.status === 'stopped') return task;
     if (task.status === 'pending') {
       this.deps.scheduler.remove(id);
@@ -82,8 +83,7 @@ export class VpsService {
    * back.
    */
   async restart(principal: Principal, id: number): Promise<Task> {
-    let task = this.requireVps(id);
-    requireOwner(principal, task, 'restart');
+    let task = this.requireVps(principal, id, 'restart');
     if (task.status === 'pending') return this.deps.taskService.get(id);
     if (isFinalStatus(task.status)) throw this.ended(task, 'restart');
     if (holdingStatuses.has(task.status)) {
@@ -110,8 +110,10 @@ export class VpsService {
     return this.deps.taskService.get(id);
   }
 
-  private requireVps(id: number): Task {
+  /** The VPS, once its owner is checked: another user's task is refused whatever its kind. */
+  private requireVps(principal: Principal, id: number, action: string): Task {
     const task = this.deps.taskService.get(id);
+    requireOwner(principal, task, action);
     if (task.kind !== 'vps') {
       throw new KawaError(
         'KAWA_ERR_NOT_A_VPS',

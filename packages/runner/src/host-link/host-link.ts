@@ -32,6 +32,8 @@ export interface HostLinkOptions {
   onFrame: (frame: HostWorkFrame) => void;
   reconnectMaxDelayMs: number;
   reconnectBaseDelayMs?: number;
+  /** PEM CA certificate(s) to trust for a wss:// host (runner.ca_file); absent: the system's. */
+  ca?: Buffer;
   /** Most task events kept while disconnected. */
   maxQueuedEvents?: number;
   logger: Logger;
@@ -226,6 +228,7 @@ export function createHostLink(options: HostLinkOptions): HostLink {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 10_000,
       perMessageDeflate: false,
+      ...(options.ca ? { ca: options.ca } : {}),
     });
     socket = ws;
     ws.on('open', () => {

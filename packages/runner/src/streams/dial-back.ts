@@ -10,6 +10,8 @@ export interface DialBackOptions {
   timeoutMs: number;
   /** Aborted when the runner stops. */
   signal: AbortSignal;
+  /** PEM CA certificate(s) to trust for a wss:// host, as the link's. */
+  ca?: Buffer | undefined;
 }
 
 /** What an HTTP refusal of the upgrade means for the stream. */
@@ -39,6 +41,7 @@ export function dialBack(options: DialBackOptions): Promise<WebSocket> {
       // and unmasking (on the host) into no-ops instead of a byte-by-byte XOR in JavaScript,
       // the slowest step of a bulk copy out of a VPS.
       generateMask: (mask: Buffer) => mask.fill(0),
+      ...(options.ca ? { ca: options.ca } : {}),
     });
     let settled = false;
     const fail = (code: ErrorCode, message: string): void => {

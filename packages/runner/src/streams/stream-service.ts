@@ -24,6 +24,8 @@ export interface StreamServiceOptions {
   logger: Logger;
   dialTimeoutMs?: number;
   maxStreams?: number;
+  /** PEM CA certificate(s) to trust for a wss:// host, as the link's. */
+  ca?: Buffer;
 }
 
 export interface StreamService {
@@ -94,6 +96,7 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
         token: await options.token(),
         timeoutMs: options.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
         signal: stopping.signal,
+        ca: options.ca,
       });
     } catch (error) {
       tcp?.destroy();
