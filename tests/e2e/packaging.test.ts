@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8
 const work = mkdtempSync(join(tmpdir(), 'kawa-pack-e2e-'));
 const prefix = join(work, 'prefix');
 const home = join(work, 'home');
+mkdirSync(home);
 /** What a user's shell has: the prefix's bin first, then the system. No checkout on the PATH. */
 const userEnv = { HOME: home, PATH: `${join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`, LANG: 'C.UTF-8' };
 let tarball = '';
@@ -51,6 +52,7 @@ beforeAll(async () => {
       '--prefer-offline',
       '--no-audit',
       '--no-fund',
+      '--foreground-scripts',
       '--allow-scripts=better-sqlite3',
       tarball,
     ],
@@ -58,6 +60,8 @@ beforeAll(async () => {
     { cwd: work, env: npmEnv, timeoutMs: 540_000 },
   );
   expect(installed.code, installed.stderr).toBe(0);
+  const linked = existsSync(join(prefix, 'bin')) ? readdirSync(join(prefix, 'bin')) : [];
+  expect(linked.sort(), `npm linked no bins:\n${installed.stdout}\n${installed.stderr}`).toEqual(['kawa', 'kawarun']);
 }, 720_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
