@@ -180,6 +180,19 @@ describe('a host and two runners in three network namespaces', () => {
     ]);
   });
 
+  it('kawa doctor on runner 1 sees the host across its link, and the host sees its shared dir', async () => {
+    const home = join(work, 'runner1-home');
+    const command = lab.exec(runnerNs[0], process.execPath, [KAWA_BIN, 'doctor', '--json']);
+    // The runner's own config (from kawa join) plus an API token for the shared-dir question.
+    const result = await runCommand(command.file, command.args, {
+      env: { ...baseEnv(home), KAWA_CLIENT_TOKEN: adminToken },
+      cwd: home,
+    });
+    const report = JSON.parse(result.stdout) as { checks: { name: string; status: string; message: string }[] };
+    const status = Object.fromEntries(report.checks.map((check) => [check.name, check.status]));
+    expect(status, result.stdout).toMatchObject({ docker: 'ok', host: 'ok', 'shared-dir': 'ok', clock: 'ok' });
+  });
+
   it('runs a multi-target batch: one task on each runner, each in its own namespace', async () => {
     const submitted = await kawaJson<SubmitTaskResponse>([
       'task',

@@ -4,6 +4,7 @@ import { KawaError } from '@kawa/protocol';
 import { registerCompletion } from './commands/completion/completion.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDockerCommands } from './commands/docker/index.js';
+import { registerDoctor } from './commands/doctor/doctor.js';
 import { registerInitCommands } from './commands/init/index.js';
 import { registerJoin } from './commands/join/join.js';
 import { registerNodeCommands } from './commands/node/index.js';
@@ -62,6 +63,7 @@ export function buildProgram(io: CliIo, extra?: ExtendProgram): Command {
   registerInitCommands(program, context);
   registerJoin(program, context);
   registerCompletion(program, context);
+  registerDoctor(program, context);
   extra?.(program, context);
   return program;
 }
