@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand, type CommandResult } from './support/commands.js';
@@ -26,7 +26,13 @@ let tarball = '';
  * npm's own environment without the npm_* variables of the npm (npx, npm test) that started
  * these tests: npm_config_global_prefix and friends would send a global install elsewhere.
  */
-const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+const npmEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)),
+);
+// node-gyp would download the Node.js headers to build better-sqlite3 (no reachable host has
+// them here); the ones installed with this node are enough.
+const installedHeaders = dirname(dirname(process.execPath));
+if (existsSync(join(installedHeaders, 'include', 'node', 'node.h'))) npmEnv.npm_config_nodedir = installedHeaders;
 
 const kawa = (args: string[], timeoutMs = 60_000): Promise<CommandResult> =>
   runCommand(join(prefix, 'bin', 'kawa'), args, { env: userEnv, cwd: home, timeoutMs });
