@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWith, tempHomes } from '../../test-support.js';
+import { buildProgram } from '../../program.js';
+import { collector, runWith, tempHomes } from '../../test-support.js';
 
 const homes = tempHomes('kawa-completion-test-');
 afterEach(homes.removeAll);
@@ -34,6 +35,20 @@ describe('kawa completion', () => {
     );
     // A flag's value is not taken for a subcommand: `--config task` stays at the top level.
     expect(await bashComplete(result.stdout, ['kawa', '--config', 'task', 'no'])).toEqual(['node']);
+  });
+
+  it('offers every command and subcommand of the program, so it cannot drift', async () => {
+    const result = await runWith(['completion', 'bash']);
+    const program = buildProgram({ stdout: collector(), stderr: collector(), env: {}, cwd: '/', isTTY: false });
+    expect((await bashComplete(result.stdout, ['kawa', ''])).filter((word) => !word.startsWith('-')).sort()).toEqual(
+      program.commands.map((command) => command.name()).sort(),
+    );
+    for (const command of program.commands.filter((candidate) => candidate.commands.length > 0)) {
+      const offered = await bashComplete(result.stdout, ['kawa', command.name(), '']);
+      expect(offered.filter((word) => !word.startsWith('-')).sort(), command.name()).toEqual(
+        command.commands.map((child) => child.name()).sort(),
+      );
+    }
   });
 
   it('includes commands added after the built-in ones (the daemons), since it reads the tree when run', async () => {
