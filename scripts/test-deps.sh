@@ -18,6 +18,7 @@ declare -A needed=(
   [python]=python-is-python3 # kawarun runs Python targets with the python on PATH
   [debootstrap]=debootstrap  # the root fs of the VPS test image (bookworm + openssh-server)
   [ssh]=openssh-client       # kawa ssh runs the real OpenSSH client (ssh, scp, ssh-keygen)
+  [systemd-analyze]=systemd  # checks the units kawa init service writes
 )
 
 missing=()

@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { KawaError } from '@kawa/protocol';
+import { registerCompletion } from './commands/completion/completion.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDockerCommands } from './commands/docker/index.js';
+import { registerDoctor } from './commands/doctor/doctor.js';
 import { registerInitCommands } from './commands/init/index.js';
+import { registerJoin } from './commands/join/join.js';
 import { registerNodeCommands } from './commands/node/index.js';
 import { registerSshCommands } from './commands/ssh/index.js';
 import { registerTaskCommands } from './commands/task/index.js';
@@ -64,6 +67,9 @@ export function buildProgram(io: CliIo, extra?: ExtendProgram): Command {
   registerUserCommands(program, context);
   registerTokenCommands(program, context);
   registerAuditCommand(program, context);
+  registerJoin(program, context);
+  registerCompletion(program, context);
+  registerDoctor(program, context);
   extra?.(program, context);
   return program;
 }

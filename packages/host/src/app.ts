@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
 import { authRouteHandlers } from './auth/routes.js';
 import { systemClock, type Clock } from './clock.js';
+import { doctorRouteHandlers } from './doctor/routes.js';
 import { envRouteHandlers } from './envs/routes.js';
 import { registerShellRoute } from './envs/shell-route.js';
 import { answerFrameworkError, installErrorHandlers } from './http/errors.js';
@@ -114,6 +115,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...logRouteHandlers(services.logs),
     ...envRouteHandlers(services.envs, services.shutdown.signal),
     ...userRouteHandlers(services.users, services.audit),
+    ...doctorRouteHandlers(deps.config.shared_dir),
   };
   // Routes go in a plugin so they are added after @fastify/websocket is loaded (its onRoute
   // hook must see the runner link), and after any onRoute hook the caller adds to the app.

@@ -16,3 +16,4 @@ export * from './task-env.js';
 
 /** The protocol version runners and hosts exchange in `hello`. */
 export const PROTOCOL_VERSION = '1';
+export * from './doctor.js';

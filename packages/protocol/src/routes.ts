@@ -10,6 +10,7 @@ import {
   TarCreateEventSchema,
   TerminalQuerySchema,
 } from './envs.js';
+import { SharedProbeRequestSchema, SharedProbeResponseSchema } from './doctor.js';
 import { LogsQuerySchema } from './logs.js';
 import { CreateVpsRequestSchema } from './vps.js';
 import {
@@ -68,6 +69,14 @@ export const routes = {
     auth: 'user',
     response: z.object({ user: z.string(), admin: z.boolean() }),
     summary: 'The user behind the token.',
+  },
+  doctorSharedProbe: {
+    method: 'POST',
+    path: `${API_PREFIX}/doctor/shared-probe`,
+    auth: 'user',
+    body: SharedProbeRequestSchema,
+    response: SharedProbeResponseSchema,
+    summary: 'Whether the host sees a probe file kawa doctor wrote into its shared dir (same storage on both).',
   },
   listNodes: {
     method: 'GET',

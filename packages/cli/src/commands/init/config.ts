@@ -24,19 +24,51 @@ export function writePrivateFile(path: string, text: string, force: boolean): vo
   chmodSync(path, 0o600);
 }
 
+/** The sections of a config file, in file order. */
+export const configFileSections = ['host', 'runner', 'client'] as const;
+export type ConfigFileSection = (typeof configFileSections)[number];
+
+/**
+ * The commented default cut down to `sections`: the heading comment, then each chosen
+ * section with its comments, so a runner machine gets only [runner] (and [client]).
+ */
+export function defaultConfigFor(sections: readonly ConfigFileSection[]): string {
+  // Cut before each section heading: the file's heading comment, then one piece per section.
+  const [heading = '', ...pieces] = renderDefaultConfig().split(/^(?=\[(?:host|runner|client)\]$)/m);
+  const chosen = pieces.filter((piece) => sections.some((section) => piece.startsWith(`[${section}]\n`)));
+  return `${heading}${chosen.map((piece) => piece.trimEnd()).join('\n\n')}\n`;
+}
+
+interface InitConfigFlags {
+  path?: string;
+  force?: boolean;
+  host?: boolean;
+  runner?: boolean;
+  client?: boolean;
+}
+
 export function registerInitConfig(init: Command, context: CliContext, program: Command): void {
   init
     .command('config')
     .summary('write a commented default config file')
+    .description(
+      'Write a commented default config. With --host, --runner or --client (any mix) only those sections ' +
+        'are written: a runner machine needs [runner] (and [client] to use the CLI there).',
+    )
     .option('--path <file>', 'where to write it; default: --config, $KAWA_CONFIG or ~/.kawa/config.toml')
+    .option('--host', 'the [host] section')
+    .option('--runner', 'the [runner] section')
+    .option('--client', 'the [client] section')
     .option('--force', 'replace an existing file')
     .action(
-      context.run((options: { path?: string; force?: boolean }) => {
+      context.run((options: InitConfigFlags) => {
         const path = resolve(
           context.io.cwd,
           options.path ?? program.opts<GlobalOptions>().config ?? defaultConfigPath(context.io.env),
         );
-        writePrivateFile(path, renderDefaultConfig(), options.force === true);
+        const chosen = configFileSections.filter((section) => options[section] === true);
+        const text = chosen.length === 0 ? renderDefaultConfig() : defaultConfigFor(chosen);
+        writePrivateFile(path, text, options.force === true);
         writeLine(context.io.stdout, `wrote ${path}`);
         return 0;
       }),
