@@ -67,7 +67,7 @@ function registerRoute<N extends RouteName>(
     handler: async (request, reply) => {
       const call = {
         params: route.params ? parseOrThrow(route.params, request.params, 'path parameters') : undefined,
-        query: route.query ? parseOrThrow(route.query, request.query, 'query') : undefined,
+        query: route.query ? parseOrThrow(route.query, request.query, 'query') : noQuery(request.query),
         body: route.body ? parseOrThrow(route.body, request.body, 'body') : undefined,
         principal: principalOf(request),
         request,
@@ -91,6 +91,21 @@ function registerRoute<N extends RouteName>(
       return result;
     },
   });
+}
+
+/**
+ * A route without a query schema takes no query: a parameter it would silently ignore is
+ * refused, so a misspelt one (`?timeout=` for `?timeoutMs=`) does not pass unnoticed.
+ */
+function noQuery(query: unknown): undefined {
+  const names = typeof query === 'object' && query !== null ? Object.keys(query) : [];
+  if (names.length > 0) {
+    throw new KawaError(
+      'KAWA_ERR_BAD_REQUEST',
+      `query: this route takes no query parameters, got ${names.join(', ')}`.slice(0, 300),
+    );
+  }
+  return undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import WebSocket, { type RawData } from 'ws';
 import {
   HostFrameSchema,
   KawaError,
+  fromZodError,
   linkCloseCodes,
   MAX_FRAME_BYTES,
   RunnerFrameSchema,
@@ -158,26 +159,33 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     }
   }
 
+  /**
+   * Parses one frame from the host. An invalid frame is refused with KAWA_ERR_PROTOCOL in the
+   * log and dropped; the link stays up, since the tasks it reports on keep running either way.
+   */
   function onMessage(data: RawData, isBinary: boolean): void {
-    if (isBinary) {
-      logger.warn('ignored a binary frame from the host');
-      return;
-    }
+    const refuse = (why: string): void => logger.warn(`KAWA_ERR_PROTOCOL: ignored ${why}`);
+    if (isBinary) return refuse('a binary frame from the host');
     let json: unknown;
     try {
       json = JSON.parse(rawText(data));
     } catch {
-      logger.warn('ignored a frame from the host that is not JSON');
-      return;
+      return refuse('a frame from the host that is not JSON');
     }
     const parsed = HostFrameSchema.safeParse(json);
-    if (!parsed.success) {
-      logger.warn(`ignored an invalid frame from the host: ${parsed.error.message}`);
+    if (!parsed.success)
+      return refuse(`an invalid frame from the host: ${fromZodError(parsed.error, 'frame').message}`);
+    const frame = parsed.data;
+    if (frame.type === 'welcome') {
+      onWelcome(frame.heartbeatIntervalMs);
       return;
     }
-    const frame = parsed.data;
-    if (frame.type === 'welcome') onWelcome(frame.heartbeatIntervalMs);
-    else options.onFrame(frame);
+    try {
+      options.onFrame(frame);
+    } catch (error) {
+      // A handler bug must not take the runner, and every task on it, down with it.
+      logger.error(`KAWA_ERR_INTERNAL: failed to handle a ${frame.type} frame: ${errorMessage(error)}`);
+    }
   }
 
   function onClose(code: number, reason: string): void {
