@@ -55,6 +55,10 @@ export const errorCodes = {
     status: 403,
     description: 'A mount’s host path is not under any path in the host’s mount_allow_list.',
   },
+  KAWA_ERR_UNSAFE_PATH: {
+    status: 403,
+    description: 'A log or tarball path under the shared dir is a symlink or leads outside it.',
+  },
   KAWA_ERR_NOT_FOUND: { status: 404, description: 'No such route.' },
   KAWA_ERR_ENV_NOT_FOUND: {
     status: 404,

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { KawaError, isFinalStatus, logFileName, sharedLayout, type LogsQuery } from '@kawa/protocol';
+import { assertContained } from '../paths/contained.js';
 import type { TaskRepo } from '../store/task-repo.js';
 import type { FinalWaiters } from '../tasks/waiters.js';
 import { FollowStream } from './follow-stream.js';
@@ -30,6 +31,11 @@ export class LogsService {
   async read(taskId: number, query: LogsQuery): Promise<LogAnswer> {
     if (!this.tasks.get(taskId)) throw new KawaError('KAWA_ERR_TASK_NOT_FOUND', `no task has id ${taskId}`);
     const path = this.pathOf(taskId, query.stream);
+    // Runners write these dirs on shared storage: a `logs/<id>` dir or log file that is a symlink
+    // out of the shared dir (or into another task's) must not be read through.
+    const logsRoot = join(this.sharedDir, sharedLayout.logs);
+    await assertContained(dirname(path), logsRoot, `the log dir of task ${taskId}`);
+    await assertContained(path, dirname(path), `the ${query.stream} log of task ${taskId}`);
     const size = await sizeOf(path);
 
     let start = 0;
