@@ -95,6 +95,22 @@ describe('limits on slow clients and connections (loopback)', () => {
     expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
+  it('answers headers over 16 KiB with 431 KAWA_ERR_HEADERS_TOO_LARGE and bytes that are not HTTP with 400', async () => {
+    host = createTestHost();
+    const { http } = await listen(host);
+    const port = Number(new URL(http).port);
+    const big = await rawClient(port);
+    big.socket.write(`GET ${API_PREFIX}/whoami HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await big.closed;
+    expect(big.received()).toMatch(/^HTTP\/1\.1 431 /);
+    expect(errorCodeOf(big.received())).toBe('KAWA_ERR_HEADERS_TOO_LARGE');
+    const garbage = await rawClient(port);
+    garbage.socket.write('\u0016\u0003\u0001 not http\r\n\r\n');
+    await garbage.closed;
+    expect(garbage.received()).toMatch(/^HTTP\/1\.1 400 /);
+    expect(errorCodeOf(garbage.received())).toBe('KAWA_ERR_BAD_REQUEST');
+  });
+
   it('closes an idle keep-alive connection after keep_alive_timeout', async () => {
     host = createTestHost({ config: { keep_alive_timeout: 0.2 } });
     const { http } = await listen(host);
