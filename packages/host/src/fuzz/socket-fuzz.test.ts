@@ -8,6 +8,7 @@ import {
   RUNNER_LINK_PATH,
   RunnerFrameSchema,
   TerminalClientFrameSchema,
+  TerminalServerFrameSchema,
   errorCodes,
   eventStreamRoute,
 } from '@kawa/protocol';
@@ -316,6 +317,47 @@ describe('fuzz: malformed frames at the SSH and terminal relays', () => {
     );
     expect(failures).toEqual([]);
     expect(sent).toBe(60);
+    const whoami = await host.app.inject({ method: 'GET', url: `${API_PREFIX}/whoami`, headers: host.admin });
+    expect(whoami.statusCode).toBe(200);
+  });
+
+  it('ends a terminal whose runner sends 30 malformed frames: the client gets KAWA_ERR_PROTOCOL and 1011', async () => {
+    fixture = await streamFixture({ streamOpenTimeoutMs: 2_000, streamPingMs: 60_000 });
+    const { host, runner, base, streams } = fixture;
+    const id = (await submit(host, { command: ['sleep', '99'], image: 'busybox:1' })).taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'running');
+    await taskReaches(host, id, 'running');
+
+    const failures: string[] = [];
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        textFrame.filter((text) => !isValidJson(text, TerminalServerFrameSchema)),
+        async (text) => {
+          const client = await fixture.open(terminalUrl(base, id));
+          // Once a byte has made the round trip, the relay runs and the runner's socket is the last one.
+          client.send(Buffer.from('x'));
+          await client.until(() => client.received === 1, 'the echo');
+          const runnerSide = streams.sockets.at(-1)!;
+          const runnerClosed = new Promise<number>((resolve) => runnerSide.once('close', (code) => resolve(code)));
+          runnerSide.send(text);
+          sent += 1;
+          const closed = await client.closed;
+          const error = client.frames.find((frame) => frame.type === 'error');
+          const code = error && 'code' in error ? String(error.code) : '';
+          const runnerCode = await runnerClosed;
+          if (closed.code !== 1011 || code !== 'KAWA_ERR_PROTOCOL' || runnerCode !== 4400) {
+            failures.push(
+              `${JSON.stringify(text).slice(0, 200)} → client ${closed.code} ${code}, runner ${runnerCode}`,
+            );
+          }
+        },
+      ),
+      { numRuns: 30, seed: 6_2033, endOnFailure: true },
+    );
+    expect(failures).toEqual([]);
+    expect(sent).toBe(30);
     const whoami = await host.app.inject({ method: 'GET', url: `${API_PREFIX}/whoami`, headers: host.admin });
     expect(whoami.statusCode).toBe(200);
   });
