@@ -79,6 +79,9 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
     deps.onAlive(link.name);
     if (frame.type === 'hello') return protocolError('hello was already sent on this link');
     deps.onFrame(link.name, frame, link);
+    // onFrame applied the event in a committed SQLite transaction (better-sqlite3 is synchronous):
+    // only now may the runner forget it (ADR 5).
+    if (frame.type === 'task-event') link.send({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status });
   };
 
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {

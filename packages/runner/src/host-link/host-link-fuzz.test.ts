@@ -15,7 +15,7 @@ import { runnerLinkUrl } from './link-url.js';
 
 const usage: NodeUsage = { cpuPercent: 1, memoryUsedBytes: 1, memoryTotalBytes: 2, temperatures: [], gpus: [] };
 const resources = { hostname: 'box', cores: 2, memoryBytes: 1000, numa: [], gpus: [] };
-const HOST_TYPES = ['welcome', 'task-start', 'task-control', 'stream-open', 'hello', 'nope', ''];
+const HOST_TYPES = ['welcome', 'task-start', 'task-control', 'stream-open', 'task-event-ack', 'hello', 'nope', ''];
 const HOST_KEYS = ['heartbeatIntervalMs', 'task', 'requestId', 'taskId', 'action', 'streamId', 'kind', 'cols', 'rows'];
 const validFrames: Record<string, unknown>[] = [
   { type: 'task-control', requestId: 1, taskId: 1, action: 'kill' },

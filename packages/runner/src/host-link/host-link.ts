@@ -11,6 +11,7 @@ import {
   type HostFrame,
   type NodeUsage,
   type RunnerFrame,
+  type TaskEventAckFrame,
   type TaskEventFrame,
   type TaskProgressFrame,
 } from '@kawa/protocol';
@@ -19,8 +20,8 @@ import { errorMessage } from '../util/errno.js';
 import { reconnectDelay } from './backoff.js';
 import { Outbox, type OutboxItem } from './outbox.js';
 
-/** Frames the host sends after welcome: work for the runner. */
-export type HostWorkFrame = Exclude<HostFrame, { type: 'welcome' }>;
+/** Frames the host sends after welcome: work for the runner (acks are the link's own business). */
+export type HostWorkFrame = Exclude<HostFrame, { type: 'welcome' } | { type: 'task-event-ack' }>;
 
 export interface HostLinkOptions {
   /** The runner-link WebSocket URL (see runnerLinkUrl). */
@@ -43,7 +44,10 @@ export interface HostLink {
   /** Resolves at the first welcome; rejects if the link is closed before one. */
   readonly connected: Promise<void>;
   isConnected(): boolean;
-  /** Sends now when welcomed, else queues; onDelivered runs once the frame is written. */
+  /**
+   * Sends now when welcomed, else queues; onDelivered runs once the host acknowledged the event
+   * (stored it). An event not acknowledged when the link drops is sent again on the next one.
+   */
   sendEvent(frame: TaskEventFrame, callbacks?: { onDelivered?: () => void; onDropped?: () => void }): void;
   /** Answers a task-control; dropped when the link it came on is gone (the host gave up on it). */
   sendCommandResult(frame: CommandResultFrame): void;
@@ -107,14 +111,21 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     if (text === null || socket === null) return;
     inflight.add(item);
     socket.send(text, (error) => {
-      if (!inflight.delete(item)) return;
-      if (error) {
-        outbox.requeue([item]);
-        return;
-      }
+      // Written is not stored: the item stays in flight until the host's task-event-ack.
+      if (error && inflight.delete(item)) outbox.requeue([item]);
+    });
+  }
+
+  /** The host stored an event: the oldest in-flight one for that task and status is done. */
+  function onAck(ack: TaskEventAckFrame): void {
+    for (const item of inflight) {
+      if (item.frame.taskId !== ack.taskId || item.frame.status !== ack.status) continue;
+      inflight.delete(item);
       item.onDelivered?.();
       settleFlushWaiters();
-    });
+      return;
+    }
+    logger.debug(`an ack for task ${ack.taskId} (${ack.status}) matched no event in flight`);
   }
 
   function sendRaw(frame: RunnerFrame): void {
@@ -178,6 +189,10 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     const frame = parsed.data;
     if (frame.type === 'welcome') {
       onWelcome(frame.heartbeatIntervalMs);
+      return;
+    }
+    if (frame.type === 'task-event-ack') {
+      onAck(frame);
       return;
     }
     try {
