@@ -42,12 +42,14 @@ function stopChild(child: ChildProcess): Promise<unknown> {
   return exitOf(child, 15_000).catch(() => undefined);
 }
 
+const sleepSecondsOf = (index: number): number => 2 + (index % 6);
+
 /** What task `index` of the run is: its argv, cores and the end it must reach. */
 function plan(index: number): { command: string[]; cores: number; exitCode: number } {
   if (index < SLEEPERS) {
     // 2–7 s: some end while the host is down, some after it is back.
     const exitCode = 10 + index;
-    return { command: ['sh', '-c', `sleep ${2 + (index % 6)}; exit ${exitCode}`], cores: 0, exitCode };
+    return { command: ['sh', '-c', `sleep ${sleepSecondsOf(index)}; exit ${exitCode}`], cores: 0, exitCode };
   }
   const exitCode = index % 3;
   return { command: ['sh', '-c', `exit ${exitCode}`], cores: 1, exitCode };
@@ -222,9 +224,13 @@ describe('fault: the host is killed with SIGKILL under load', () => {
       completed: tasks.filter((task) => task.status === 'completed').length,
       failedWithTheirExitCode: tasks.filter((task) => task.status === 'failed' && wrong.indexOf(task) === -1).length,
       stillRunningAtCrash: runningAtCrash,
-      sleepersEndedWhileHostDown: tasks.filter(
-        (task) => sleeperIds.includes(task.id) && (task.endedAt ?? 0) > outage.from && (task.endedAt ?? 0) < outage.to,
-      ).length,
+      // The runner's clock: a sleeper whose sleep ran out while no host was up.
+      sleepersEndedWhileHostDown: tasks.filter((task) => {
+        const index = acknowledged.get(task.id)!;
+        if (index >= SLEEPERS || task.startedAt === null) return false;
+        const end = task.startedAt + sleepSecondsOf(index) * 1000;
+        return end > outage.from && end < outage.to;
+      }).length,
       sleepersEndedRight: sleeperIds.filter((id) => !wrong.some((task) => task.id === id)).length,
       submitAttemptsRefusedDuringOutage: failedAttempts,
       wrong: wrong.length,
