@@ -155,6 +155,31 @@ describe('limits on slow clients and connections (loopback)', () => {
     for (const client of open) client.socket.destroy();
   });
 
+  it('cuts neither a long-poll nor a WebSocket that outlives request_timeout once the request is in', async () => {
+    host = createTestHost({ config: { headers_timeout: 0.2, request_timeout: 0.3, keep_alive_timeout: 0.2 } });
+    const { http, ws } = await listen(host);
+    const link = new WebSocket(`${ws}${RUNNER_LINK_PATH}`, { headers: host.join });
+    let linkClosed = false;
+    link.on('close', () => (linkClosed = true));
+    await new Promise((resolve, reject) => {
+      link.once('open', resolve);
+      link.once('error', reject);
+    });
+    const submit = await fetch(`${http}${API_PREFIX}/tasks`, {
+      method: 'POST',
+      headers: { ...host.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: ['true'] }),
+    });
+    const { taskIds } = (await submit.json()) as { taskIds: number[] };
+    // A wait of 1.5 s, five times request_timeout: it must answer at its own timeout, not be cut.
+    const wait = await fetch(`${http}${API_PREFIX}/tasks/${taskIds[0]}/wait?timeoutMs=1500`, { headers: host.admin });
+    expect(wait.status).toBe(200);
+    // Answered at its own timeout: the task is still pending (no runner), not cut off.
+    expect(((await wait.json()) as { status: string }).status).toBe('pending');
+    expect(linkClosed).toBe(false);
+    link.close();
+  });
+
   it('closes a runner link that sends a frame over 1 MiB with 1009', async () => {
     host = createTestHost();
     const { ws } = await listen(host);
