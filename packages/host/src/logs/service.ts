@@ -3,11 +3,11 @@ import { open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { KawaError, isFinalStatus, logFileName, sharedLayout, type LogsQuery } from '@kawa/protocol';
-import { assertContained } from '../paths/contained.js';
 import type { TaskRepo } from '../store/task-repo.js';
 import type { FinalWaiters } from '../tasks/waiters.js';
 import { FollowStream } from './follow-stream.js';
 import { tailStart } from './tail.js';
+import { assertContained } from '../paths/contained.js';
 
 export interface LogAnswer {
   /** The log's size when the request came in. */
@@ -31,11 +31,6 @@ export class LogsService {
   async read(taskId: number, query: LogsQuery): Promise<LogAnswer> {
     if (!this.tasks.get(taskId)) throw new KawaError('KAWA_ERR_TASK_NOT_FOUND', `no task has id ${taskId}`);
     const path = this.pathOf(taskId, query.stream);
-    // Runners write these dirs on shared storage: a `logs/<id>` dir or log file that is a symlink
-    // out of the shared dir (or into another task's) must not be read through.
-    const logsRoot = join(this.sharedDir, sharedLayout.logs);
-    await assertContained(dirname(path), logsRoot, `the log dir of task ${taskId}`);
-    await assertContained(path, dirname(path), `the ${query.stream} log of task ${taskId}`);
     const size = await sizeOf(path);
 
     let start = 0;
@@ -79,7 +74,15 @@ export class LogsService {
   }
 }
 
+/**
+ * The log's size, 0 while it does not exist. Runners write these files on shared storage: a
+ * `logs/<id>` dir or a log file that is a symlink (out of the shared dir, or into another task's
+ * dir) is refused with KAWA_ERR_UNSAFE_PATH before anything is read through it.
+ */
 async function sizeOf(path: string): Promise<number> {
+  const dir = dirname(path);
+  await assertContained(dir, dirname(dir), 'the log dir');
+  await assertContained(path, dir, 'the log file');
   try {
     return (await stat(path)).size;
   } catch (error) {
