@@ -15,6 +15,7 @@ import {
 import { authHook, principalOf } from '../auth/hook.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuthService } from '../auth/service.js';
+import { noQuery } from './no-query.js';
 
 /** What a route handler gets: its parts parsed with the route's schemas, and who called. */
 export interface RouteCall<N extends RouteName> {
@@ -91,21 +92,6 @@ function registerRoute<N extends RouteName>(
       return result;
     },
   });
-}
-
-/**
- * A route without a query schema takes no query: a parameter it would silently ignore is
- * refused, so a misspelt one (`?timeout=` for `?timeoutMs=`) does not pass unnoticed.
- */
-function noQuery(query: unknown): undefined {
-  const names = typeof query === 'object' && query !== null ? Object.keys(query) : [];
-  if (names.length > 0) {
-    throw new KawaError(
-      'KAWA_ERR_BAD_REQUEST',
-      `query: this route takes no query parameters, got ${names.join(', ')}`.slice(0, 300),
-    );
-  }
-  return undefined;
 }
 
 /**
