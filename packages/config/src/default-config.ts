@@ -18,6 +18,13 @@ export function renderDefaultConfig(values: DefaultConfigValues = {}): string {
 # Address and port of the REST + WebSocket API and the dashboard.
 # listen = "127.0.0.1"
 port = ${port}
+# Slow clients: seconds to send the headers (and a WebSocket handshake) and the whole request;
+# both are answered 408 past the limit. Idle keep-alive connections close after keep_alive_timeout.
+# headers_timeout = 10
+# request_timeout = 60
+# keep_alive_timeout = 5
+# Open connections (HTTP and WebSocket together); any beyond are closed at once.
+# max_connections = 1024
 # SQLite database, tokens (mode 0600) and other host state.
 # state_dir = "~/.kawa/host"
 # Shared storage: the same path on every node. Logs go to <shared_dir>/logs/<task id>/.

@@ -48,6 +48,32 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the connection limits from the file and KAWA_HOST_* and refuses values out of range', () => {
+    const dir = home('[host]\nheaders_timeout = 2.5\nmax_connections = 64\n');
+    const config = loadConfig({
+      env: { HOME: dir, KAWA_HOST_REQUEST_TIMEOUT: '30', KAWA_HOST_KEEP_ALIVE_TIMEOUT: '1' },
+    });
+    expect(config.host).toMatchObject({
+      headers_timeout: 2.5,
+      request_timeout: 30,
+      keep_alive_timeout: 1,
+      max_connections: 64,
+    });
+    const bad = [
+      { KAWA_HOST_MAX_CONNECTIONS: '0' },
+      { KAWA_HOST_MAX_CONNECTIONS: '1e99' },
+      { KAWA_HOST_HEADERS_TIMEOUT: 'abc' },
+      { KAWA_HOST_HEADERS_TIMEOUT: '-1' },
+      { KAWA_HOST_REQUEST_TIMEOUT: '\u0000' },
+      { KAWA_HOST_KEEP_ALIVE_TIMEOUT: '999999' },
+    ];
+    for (const env of bad) {
+      expect(() => loadConfig({ env: { HOME: home(), ...env } }), JSON.stringify(env)).toThrow(
+        expect.objectContaining({ code: 'KAWA_ERR_CONFIG' }),
+      );
+    }
+  });
+
   it('rejects unknown keys and invalid TOML', () => {
     expect(() => loadConfig({ env: { HOME: home('[host]\nprot = 1\n') } })).toThrow(/prot/);
     expect(() => loadConfig({ env: { HOME: home('[host\n') } })).toThrow(/not valid TOML/);

@@ -8,6 +8,7 @@ import { envRouteHandlers } from './envs/routes.js';
 import { registerShellRoute } from './envs/shell-route.js';
 import { answerFrameworkError, installErrorHandlers } from './http/errors.js';
 import { installJsonBodyParser } from './http/json-body.js';
+import { applyServerLimits, serverLimitOptions } from './http/server-limits.js';
 import { registerRouteTable, type RouteHandlers } from './http/route-table.js';
 import { logRouteHandlers } from './logs/routes.js';
 import { nodeRouteHandlers } from './nodes/routes.js';
@@ -80,7 +81,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Long-polls and log follows would otherwise hold close() until they end.
     forceCloseConnections: true,
     frameworkErrors: answerFrameworkError,
+    ...serverLimitOptions(deps.config),
   });
+  applyServerLimits(app.server, deps.config, app.log);
 
   const services = createServices({
     config: deps.config,

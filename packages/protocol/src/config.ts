@@ -30,6 +30,14 @@ export const HostConfigSchema = z.strictObject({
   /** Address the API binds to. */
   listen: z.string().min(1).default('127.0.0.1'),
   port: port.default(8000),
+  /** Seconds a client has to send a request's headers (also a WebSocket handshake); then 408. */
+  headers_timeout: seconds.default(10),
+  /** Seconds a client has to send a whole request, body included; then 408. */
+  request_timeout: seconds.default(60),
+  /** Seconds an idle keep-alive connection stays open. */
+  keep_alive_timeout: seconds.default(5),
+  /** Open connections (HTTP and WebSocket) the host accepts; any beyond are closed at once. */
+  max_connections: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   state_dir: path.default('~/.kawa/host'),
   shared_dir: path.default('~/.kawa/shared'),
   /** How often runners send a heartbeat. */

@@ -55,6 +55,10 @@ export const errorCodes = {
     status: 403,
     description: 'A mount’s host path is not under any path in the host’s mount_allow_list.',
   },
+  KAWA_ERR_UNSAFE_PATH: {
+    status: 403,
+    description: 'A log or tarball path under the shared dir is a symlink or leads outside it.',
+  },
   KAWA_ERR_NOT_FOUND: { status: 404, description: 'No such route.' },
   KAWA_ERR_ENV_NOT_FOUND: {
     status: 404,
@@ -88,6 +92,11 @@ export const errorCodes = {
     description: 'A runner tried to register under a name another connected runner holds.',
   },
   KAWA_ERR_PAYLOAD_TOO_LARGE: { status: 413, description: 'The body or frame is larger than the host accepts.' },
+  KAWA_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    description: 'The client sent its headers or body too slowly (host.headers_timeout, host.request_timeout).',
+  },
+  KAWA_ERR_HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are larger than the host accepts.' },
   KAWA_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The body is not application/json.' },
   KAWA_ERR_BAD_RANGE: { status: 416, description: 'A log byte range starts beyond the end of the log.' },
   KAWA_ERR_UNSATISFIABLE: {

@@ -153,10 +153,23 @@ export const StreamOpenFrameSchema = z.object({
 });
 export type StreamOpenFrame = z.infer<typeof StreamOpenFrameSchema>;
 
+/**
+ * The host has stored (committed) a `task-event`, or found it moot. The runner keeps each event,
+ * and counts its task as live in `hello`, until this arrives: an event that was written to a
+ * socket whose host then died is sent again on the next link instead of being lost.
+ */
+export const TaskEventAckFrameSchema = z.object({
+  type: z.literal('task-event-ack'),
+  taskId: z.number().int().positive(),
+  status: RunnerReportedStatusSchema,
+});
+export type TaskEventAckFrame = z.infer<typeof TaskEventAckFrameSchema>;
+
 export const HostFrameSchema = z.discriminatedUnion('type', [
   WelcomeFrameSchema,
   TaskStartFrameSchema,
   TaskControlFrameSchema,
   StreamOpenFrameSchema,
+  TaskEventAckFrameSchema,
 ]);
 export type HostFrame = z.infer<typeof HostFrameSchema>;

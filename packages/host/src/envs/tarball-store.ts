@@ -11,6 +11,7 @@ import {
   type TarballMeta,
   type TarballVersion,
 } from '@kawa/protocol';
+import { assertContained } from '../paths/contained.js';
 
 const isMissing = (error: unknown): boolean => (error as { code?: unknown }).code === 'ENOENT';
 
@@ -39,8 +40,18 @@ export class TarballStore {
     return join(this.envDir(name), tarballFileName(version));
   }
 
+  /**
+   * Refuses (KAWA_ERR_UNSAFE_PATH) an env dir that is a symlink or leads outside the containers
+   * dir: every read, delete and write of an env's tarballs goes through versionNumbers or
+   * readMeta, which call this first, so nothing is read or written through such a link.
+   */
+  async assertSafeDir(name: string): Promise<void> {
+    await assertContained(this.envDir(name), this.root, `the tarball dir of env "${name}"`);
+  }
+
   /** Finished versions of `name`, oldest first; none when the env has no dir. */
   async versionNumbers(name: string): Promise<number[]> {
+    await this.assertSafeDir(name);
     try {
       return versionsIn(await readdir(this.envDir(name)));
     } catch (error) {
@@ -116,6 +127,7 @@ export class TarballStore {
   }
 
   async readMeta(name: string, version: number): Promise<TarballMeta | null> {
+    await this.assertSafeDir(name);
     try {
       const text = await readFile(join(this.envDir(name), tarballMetaFileName(version)), 'utf8');
       const parsed = TarballMetaSchema.safeParse(JSON.parse(text));

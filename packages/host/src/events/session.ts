@@ -72,7 +72,7 @@ export function runEventSession(
 
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     if (parseClientFrame(data, isBinary) === 'ping') send({ type: 'pong' });
-    else close(eventCloseCodes.badFrame, 'frames must be {"type":"ping"}');
+    else close(eventCloseCodes.badFrame, 'KAWA_ERR_BAD_REQUEST: frames must be {"type":"ping"}');
   });
   socket.on('close', () => {
     closed = true;

@@ -93,6 +93,22 @@ describe('HTTP edges', () => {
     }
   });
 
+  it('refuses a query on a route that takes none (regression: fuzz found it silently ignored)', async () => {
+    await expectError(
+      { method: 'GET', url: `${API_PREFIX}/nodes?limit=5`, headers: host.admin },
+      400,
+      'KAWA_ERR_BAD_REQUEST',
+    );
+    await expectError(
+      { method: 'POST', url: `${API_PREFIX}/tasks/1/kill?force=1`, headers: host.admin },
+      400,
+      'KAWA_ERR_BAD_REQUEST',
+    );
+    expect((await host.app.inject({ method: 'GET', url: `${API_PREFIX}/nodes`, headers: host.admin })).statusCode).toBe(
+      200,
+    );
+  });
+
   it('says the dashboard is not built yet at /', async () => {
     await expectError({ method: 'GET', url: '/' }, 501, 'KAWA_ERR_NOT_IMPLEMENTED');
   });

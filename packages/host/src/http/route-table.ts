@@ -19,6 +19,7 @@ import { CLIENT_LEFT, type AuditLog } from '../audit/audit-log.js';
 import { authHook, principalOf } from '../auth/hook.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuthService } from '../auth/service.js';
+import { noQuery } from './no-query.js';
 
 /** What a route handler gets: its parts parsed with the route's schemas, and who called. */
 export interface RouteCall<N extends RouteName> {
@@ -73,7 +74,7 @@ function registerRoute<N extends RouteName>(
     handler: async (request, reply) => {
       const call = {
         params: route.params ? parseOrThrow(route.params, request.params, 'path parameters') : undefined,
-        query: route.query ? parseOrThrow(route.query, request.query, 'query') : undefined,
+        query: route.query ? parseOrThrow(route.query, request.query, 'query') : noQuery(request.query),
         body: route.body ? parseOrThrow(route.body, request.body, 'body') : undefined,
         principal: principalOf(request),
         request,

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { KawaError, isFinalStatus, logFileName, sharedLayout, type LogsQuery } from '@kawa/protocol';
 import type { Principal } from '../auth/principal.js';
@@ -9,6 +9,7 @@ import { requireOwner } from '../tasks/ownership.js';
 import type { FinalWaiters } from '../tasks/waiters.js';
 import { FollowStream } from './follow-stream.js';
 import { tailStart } from './tail.js';
+import { assertContained } from '../paths/contained.js';
 
 export interface LogAnswer {
   /** The log's size when the request came in. */
@@ -78,7 +79,15 @@ export class LogsService {
   }
 }
 
+/**
+ * The log's size, 0 while it does not exist. Runners write these files on shared storage: a
+ * `logs/<id>` dir or a log file that is a symlink (out of the shared dir, or into another task's
+ * dir) is refused with KAWA_ERR_UNSAFE_PATH before anything is read through it.
+ */
 async function sizeOf(path: string): Promise<number> {
+  const dir = dirname(path);
+  await assertContained(dir, dirname(dir), 'the log dir');
+  await assertContained(path, dir, 'the log file');
   try {
     return (await stat(path)).size;
   } catch (error) {

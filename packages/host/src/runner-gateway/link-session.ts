@@ -38,7 +38,8 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
   const link = new RunnerLink(socket);
   const protocolError = (message: string): void => {
     deps.log.warn({ node: link.name, message }, 'runner link protocol error');
-    link.close(linkCloseCodes.protocolError, message);
+    // The reason leads with the code, so the runner can log why in Kawa's terms.
+    link.close(linkCloseCodes.protocolError, `KAWA_ERR_PROTOCOL: ${message}`);
   };
   const helloTimer = setTimeout(() => protocolError('no hello frame in time'), deps.helloTimeoutMs);
   helloTimer.unref();
@@ -78,6 +79,9 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
     deps.onAlive(link.name);
     if (frame.type === 'hello') return protocolError('hello was already sent on this link');
     deps.onFrame(link.name, frame, link);
+    // onFrame applied the event in a committed SQLite transaction (better-sqlite3 is synchronous):
+    // only now may the runner forget it (ADR 5).
+    if (frame.type === 'task-event') link.send({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status });
   };
 
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -85,7 +89,7 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
       onMessage(data, isBinary);
     } catch (error) {
       deps.log.error({ err: error, node: link.name }, 'failed to handle a runner frame');
-      link.close(1011, 'internal error on the host');
+      link.close(1011, 'KAWA_ERR_INTERNAL: internal error on the host');
     }
   });
   socket.on('close', () => {

@@ -75,6 +75,24 @@ describe('runner link', () => {
     expect(transitions).toEqual(['null->pending', 'pending->assigned', 'assigned->running', 'running->completed']);
   });
 
+  it('acknowledges each task-event once it is stored, repeats and moot ones too', async () => {
+    const runner = await connect();
+    await runner.hello('node1');
+    const id = (await submit(host, { command: ['true'] })).taskIds[0] as number;
+    await runner.next('task-start');
+    runner.report(id, 'running');
+    expect(await runner.next('task-event-ack')).toEqual({ type: 'task-event-ack', taskId: id, status: 'running' });
+    runner.report(id, 'completed', { exitCode: 0 });
+    expect(await runner.next('task-event-ack')).toEqual({ type: 'task-event-ack', taskId: id, status: 'completed' });
+    // Stored by the time the ack left: no waiting needed.
+    expect(await getTask(host, id)).toMatchObject({ status: 'completed', exitCode: 0 });
+    // A repeat (sent again after a crash lost the ack) and an event about an unknown task are acked too.
+    runner.report(id, 'completed', { exitCode: 0 });
+    expect(await runner.next('task-event-ack')).toMatchObject({ taskId: id, status: 'completed' });
+    runner.report(9999, 'failed');
+    expect(await runner.next('task-event-ack')).toMatchObject({ taskId: 9999, status: 'failed' });
+  });
+
   it('ignores impossible transitions and reports about other nodes', async () => {
     const runner = await connect();
     await runner.hello('node1');

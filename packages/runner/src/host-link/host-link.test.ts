@@ -164,6 +164,27 @@ describe('host link', () => {
     await link.flush(1000);
   });
 
+  it('sends an event again on the next link when the host never acknowledged it (regression: host crash lost it)', async () => {
+    const { host, link } = await connect();
+    await link.connected;
+    // The host reads the event and dies before storing it: it never acks.
+    host.autoAck = false;
+    const delivered: string[] = [];
+    link.sendEvent(event(9, 'completed'), { onDelivered: () => delivered.push('completed') });
+    await waitFor(() => host.of('task-event').length === 1, 'the event to be written');
+    expect(delivered).toEqual([]);
+    host.autoAck = true;
+    host.connections[0]?.terminate();
+    await waitFor(() => host.of('task-event').length === 2, 'the event sent again after the reconnect');
+    await waitFor(() => delivered.length === 1, 'the ack of the second send');
+    expect(host.of('task-event').map((frame) => [frame.taskId, frame.status])).toEqual([
+      [9, 'completed'],
+      [9, 'completed'],
+    ]);
+    expect(delivered).toEqual(['completed']);
+    await link.flush(1000);
+  });
+
   it('sends progress only while connected and never queues it', async () => {
     const { host, link } = await connect();
     await link.connected;

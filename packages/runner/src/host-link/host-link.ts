@@ -2,6 +2,7 @@ import WebSocket, { type RawData } from 'ws';
 import {
   HostFrameSchema,
   KawaError,
+  fromZodError,
   linkCloseCodes,
   MAX_FRAME_BYTES,
   RunnerFrameSchema,
@@ -10,6 +11,7 @@ import {
   type HostFrame,
   type NodeUsage,
   type RunnerFrame,
+  type TaskEventAckFrame,
   type TaskEventFrame,
   type TaskProgressFrame,
 } from '@kawa/protocol';
@@ -18,8 +20,8 @@ import { errorMessage } from '../util/errno.js';
 import { reconnectDelay } from './backoff.js';
 import { Outbox, type OutboxItem } from './outbox.js';
 
-/** Frames the host sends after welcome: work for the runner. */
-export type HostWorkFrame = Exclude<HostFrame, { type: 'welcome' }>;
+/** Frames the host sends after welcome: work for the runner (acks are the link's own business). */
+export type HostWorkFrame = Exclude<HostFrame, { type: 'welcome' } | { type: 'task-event-ack' }>;
 
 export interface HostLinkOptions {
   /** The runner-link WebSocket URL (see runnerLinkUrl). */
@@ -44,7 +46,10 @@ export interface HostLink {
   /** Resolves at the first welcome; rejects if the link is closed before one. */
   readonly connected: Promise<void>;
   isConnected(): boolean;
-  /** Sends now when welcomed, else queues; onDelivered runs once the frame is written. */
+  /**
+   * Sends now when welcomed, else queues; onDelivered runs once the host acknowledged the event
+   * (stored it). An event not acknowledged when the link drops is sent again on the next one.
+   */
   sendEvent(frame: TaskEventFrame, callbacks?: { onDelivered?: () => void; onDropped?: () => void }): void;
   /** Answers a task-control; dropped when the link it came on is gone (the host gave up on it). */
   sendCommandResult(frame: CommandResultFrame): void;
@@ -108,14 +113,21 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     if (text === null || socket === null) return;
     inflight.add(item);
     socket.send(text, (error) => {
-      if (!inflight.delete(item)) return;
-      if (error) {
-        outbox.requeue([item]);
-        return;
-      }
+      // Written is not stored: the item stays in flight until the host's task-event-ack.
+      if (error && inflight.delete(item)) outbox.requeue([item]);
+    });
+  }
+
+  /** The host stored an event: the oldest in-flight one for that task and status is done. */
+  function onAck(ack: TaskEventAckFrame): void {
+    for (const item of inflight) {
+      if (item.frame.taskId !== ack.taskId || item.frame.status !== ack.status) continue;
+      inflight.delete(item);
       item.onDelivered?.();
       settleFlushWaiters();
-    });
+      return;
+    }
+    logger.debug(`an ack for task ${ack.taskId} (${ack.status}) matched no event in flight`);
   }
 
   function sendRaw(frame: RunnerFrame): void {
@@ -160,26 +172,37 @@ export function createHostLink(options: HostLinkOptions): HostLink {
     }
   }
 
+  /**
+   * Parses one frame from the host. An invalid frame is refused with KAWA_ERR_PROTOCOL in the
+   * log and dropped; the link stays up, since the tasks it reports on keep running either way.
+   */
   function onMessage(data: RawData, isBinary: boolean): void {
-    if (isBinary) {
-      logger.warn('ignored a binary frame from the host');
-      return;
-    }
+    const refuse = (why: string): void => logger.warn(`KAWA_ERR_PROTOCOL: ignored ${why}`);
+    if (isBinary) return refuse('a binary frame from the host');
     let json: unknown;
     try {
       json = JSON.parse(rawText(data));
     } catch {
-      logger.warn('ignored a frame from the host that is not JSON');
-      return;
+      return refuse('a frame from the host that is not JSON');
     }
     const parsed = HostFrameSchema.safeParse(json);
-    if (!parsed.success) {
-      logger.warn(`ignored an invalid frame from the host: ${parsed.error.message}`);
+    if (!parsed.success)
+      return refuse(`an invalid frame from the host: ${fromZodError(parsed.error, 'frame').message}`);
+    const frame = parsed.data;
+    if (frame.type === 'welcome') {
+      onWelcome(frame.heartbeatIntervalMs);
       return;
     }
-    const frame = parsed.data;
-    if (frame.type === 'welcome') onWelcome(frame.heartbeatIntervalMs);
-    else options.onFrame(frame);
+    if (frame.type === 'task-event-ack') {
+      onAck(frame);
+      return;
+    }
+    try {
+      options.onFrame(frame);
+    } catch (error) {
+      // A handler bug must not take the runner, and every task on it, down with it.
+      logger.error(`KAWA_ERR_INTERNAL: failed to handle a ${frame.type} frame: ${errorMessage(error)}`);
+    }
   }
 
   function onClose(code: number, reason: string): void {

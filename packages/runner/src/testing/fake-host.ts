@@ -31,6 +31,8 @@ export class FakeHost {
   readonly connections: WebSocket[] = [];
   readonly authorizations: (string | undefined)[] = [];
   autoWelcome = true;
+  /** Acknowledge every task-event, as the host does once it is stored. */
+  autoAck = true;
   refuseWith: number | null = null;
   /** Reverse streams the runner dialled back, by stream id, recorded from their first frame. */
   readonly streams = new Map<string, StreamRecorder & { socket: WebSocket }>();
@@ -89,6 +91,9 @@ export class FakeHost {
       this.frames.push(frame);
       if (frame.type === 'hello' && this.autoWelcome)
         ws.send(JSON.stringify({ type: 'welcome', heartbeatIntervalMs: 50 }));
+      // As the real host does once it has stored the event.
+      if (frame.type === 'task-event' && this.autoAck)
+        ws.send(JSON.stringify({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status }));
     });
   }
 
