@@ -21,6 +21,7 @@ import { waitForStatus } from './support/tasks.js';
  */
 const otherUser: Record<string, OtherUserExpectation> = {
   whoami: 'shared',
+  doctorSharedProbe: 'shared',
   listNodes: 'shared',
   getNode: 'shared',
   submitTasks: 'shared',

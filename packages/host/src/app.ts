@@ -64,9 +64,11 @@ const DEFAULT_STREAM_PING_MS = 30_000;
  * route table, the runner link, and the services behind them. Tests drive it with inject().
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const limits = serverLimitOptions(deps.config);
   // With TLS the server is an https.Server; routes, hooks and inject() work the same on both.
+  // Fastify then ignores `http`, so the https options carry its server options too.
   const app = Fastify({
-    ...((deps.tls ? { https: deps.tls } : {}) as object),
+    ...((deps.tls ? { https: { ...deps.tls, ...limits.http } } : {}) as object),
     logger: {
       level: deps.logLevel ?? 'info',
       // stdout belongs to the command that embeds the host (kawa up prints its banner there).
@@ -81,7 +83,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Long-polls and log follows would otherwise hold close() until they end.
     forceCloseConnections: true,
     frameworkErrors: answerFrameworkError,
-    ...serverLimitOptions(deps.config),
+    ...limits,
   });
   applyServerLimits(app.server, deps.config, app.log);
 

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { API_PREFIX, ErrorBodySchema, MAX_FRAME_BYTES, RUNNER_LINK_PATH } from '@kawa/protocol';
@@ -194,5 +199,46 @@ describe('limits on slow clients and connections (loopback)', () => {
     expect(await closed).toBe(1009);
     const response = await fetch(`${ws.replace('ws:', 'http:')}${API_PREFIX}/whoami`, { headers: host.admin });
     expect(response.status).toBe(200);
+  });
+
+  it('applies the slow-client timeouts on TLS too (regression: https ignored the check interval, so the cut came after 30 s)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kawa-tls-limits-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    host = createTestHost({
+      config: { headers_timeout: 0.3, request_timeout: 0.6 },
+      tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
+    });
+    await host.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = host.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    const socket = connectTls({ host: '127.0.0.1', port: address.port, rejectUnauthorized: false });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    await new Promise<void>((done) => socket.once('secureConnect', () => done()));
+    socket.write(`GET ${API_PREFIX}/whoami HTTP/1.1\r\nHost: x\r\n`);
+    // Never ends its headers. Without the fix Node looks only every 30 s, past this test's 5 s.
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(errorCodeOf(text)).toBe('KAWA_ERR_REQUEST_TIMEOUT');
   });
 });

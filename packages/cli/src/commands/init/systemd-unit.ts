@@ -55,10 +55,11 @@ export function renderUnit(options: UnitOptions): string {
       // The runner makes a cgroup per no-Docker task below its own; on cgroup v2 that needs
       // the controllers delegated to the service.
       'Delegate=yes',
-      // SIGTERM goes to the runner alone, so it can report to the host while it stops; what is
-      // left of its no-Docker tasks is killed after it exits (it cannot adopt them yet).
-      // Docker tasks and VPS live in Docker's cgroups and keep running.
-      'KillMode=mixed',
+      // SIGTERM goes to the runner alone, and nothing else is killed when it exits: its
+      // no-Docker tasks live on under the spawn helper, which records their exit codes, and
+      // the restarted runner adopts them (as it adopts the Docker tasks and VPS containers,
+      // which live in Docker's cgroups anyway). `kawa task kill` is how a task is stopped.
+      'KillMode=process',
     );
   }
   unit.push('', '[Install]', 'WantedBy=multi-user.target', '');
