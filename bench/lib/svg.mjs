@@ -19,7 +19,7 @@ export function cdfChart({ title, series, xLabel = 'latency (ms, log scale)' }) 
   const width = 720;
   const height = 420;
   const left = 60;
-  const right = 180;
+  const right = 200;
   const top = 36;
   const bottom = 50;
   const plotW = width - left - right;
@@ -38,7 +38,7 @@ export function cdfChart({ title, series, xLabel = 'latency (ms, log scale)' }) 
       `<text x="${num(px)}" y="${top + plotH + 16}" text-anchor="middle">${10 ** decade >= 1 ? 10 ** decade : (10 ** decade).toFixed(-decade)}</text>`,
     );
   }
-  for (const fraction of [0, 0.25, 0.5, 0.75, 0.99, 1]) {
+  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
     body.push(
       `<line x1="${left}" y1="${num(y(fraction))}" x2="${left + plotW}" y2="${num(y(fraction))}" stroke="#eee"/>`,
       `<text x="${left - 6}" y="${num(y(fraction) + 4)}" text-anchor="end">${fraction}</text>`,
