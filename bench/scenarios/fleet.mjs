@@ -109,7 +109,7 @@ class SimRunner {
           clearTimeout(timer);
           // Runners start at different moments; so do their heartbeats.
           const interval = frame.heartbeatIntervalMs;
-          setTimeout(() => {
+          this.phase = setTimeout(() => {
             this.heartbeat();
             this.heartbeats = setInterval(() => this.heartbeat(), interval);
           }, Math.random() * interval);
@@ -190,6 +190,7 @@ class SimRunner {
   }
 
   close() {
+    clearTimeout(this.phase);
     clearInterval(this.heartbeats);
     this.socket?.terminate();
   }
