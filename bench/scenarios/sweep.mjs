@@ -65,8 +65,16 @@ export async function sweep() {
   const count = Number(process.env.BENCH_SWEEP_TASKS ?? 200);
   const ideal = (count * SLEEP_S) / WIDTH;
   const kawa = await inDir((dir) => kawaSweep(dir, count));
-  const slurm =
-    slurmAvailable() && process.env.BENCH_SKIP_SLURM !== '1' ? await inDir((dir) => slurmArray(dir, count)) : null;
+  let slurm = null;
+  let slurmError = slurmAvailable() ? null : 'slurmctld, slurmd, munged or sbatch is not installed';
+  if (slurmError === null && process.env.BENCH_SKIP_SLURM !== '1') {
+    try {
+      slurm = await inDir((dir) => slurmArray(dir, count));
+    } catch (error) {
+      slurmError = `Slurm failed: ${String(error?.message ?? error).split('\n')[0]}`;
+    }
+  }
+
   const row = (name, result, how) =>
     `| ${name} | ${fmt(result.seconds, 2)}${result.ended < count ? ` (only ${result.ended} of ${count} ended in the time limit)` : ''} | ${fmt(result.seconds / ideal, 3)}× | +${fmt(((result.seconds - ideal) * 1000) / (count / WIDTH), 0)} ms | ${how} |`;
   const markdown = [
@@ -84,7 +92,9 @@ export async function sweep() {
     '',
     `Makespan is from the submit to the last task's end, which every task writes itself (\`sleep ${SLEEP_S}; date +%s%N > FILE\`). ` +
       '"Overhead per task slot" is (makespan − ideal) ÷ the tasks each of the 2 slots runs in turn. ' +
-      (slurm ? `Kawa ÷ Slurm makespan: ${fmt(kawa.seconds / slurm.seconds, 3)}.` : 'Slurm was not measured.'),
+      (slurm
+        ? `Kawa ÷ Slurm makespan: ${fmt(kawa.seconds / slurm.seconds, 3)}.`
+        : `Slurm was not measured: ${slurmError ?? 'BENCH_SKIP_SLURM=1'}.`),
   ];
   const bars = [
     { name: 'ideal', value: ideal },
