@@ -52,6 +52,13 @@ export async function startKawa({ env = {} } = {}) {
     if (last.type !== 'done') throw new Error(`POST ${path}: ${JSON.stringify(last)}`);
     return last;
   };
+  // `kawa up` says it is up once the host listens; its runner connects a moment later. Measure
+  // only once the node is online, so no scenario counts the runner's start-up.
+  const deadline = Date.now() + 30_000;
+  while (!(await api('GET', '/nodes')).nodes.some((node) => node.status === 'online')) {
+    if (Date.now() > deadline) throw new Error(`kawa up: no node online after 30 s:\n${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const stop = async () => {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -66,6 +66,14 @@ export async function trivialDocker({ dockerTasks, deadline }) {
         raw: { latency: rawLatency, perSecond: rawRate },
       },
       markdown,
+      targets: [
+        {
+          scenario: '2',
+          what: 'Docker throughput ≥ 0.9× raw docker',
+          figure: `${fmt(kawaRate / rawRate, 2)}×`,
+          met: kawaRate / rawRate >= 0.9,
+        },
+      ],
     };
   } finally {
     await kawa.api('DELETE', `/docker/tarballs/${ENV}`).catch(() => undefined);
