@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   containerGone as containerGoneNamed,
   dockerReady,
+  DOCKER_SOCKET,
   forgetEnvImage,
   makeEnvTarball,
   startDockerHarness,
@@ -111,6 +112,29 @@ describe.skipIf(!ready)('docker executor on the real engine', () => {
     const hog = imageTask(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], { memoryBytes: 20_000_000 });
     h.executor.start(hog);
     expect(await h.event(hog.id, ['completed', 'failed', 'oom'])).toMatchObject({ status: 'oom' });
+  });
+
+  it('ends a limited task killed by SIGKILL as oom when the engine drops the OOM flag (regression: failed 137)', async () => {
+    // The engine on cgroup v1 sometimes never flags an OOM kill; this one never does.
+    const real = createDockerEngine(DOCKER_SOCKET);
+    const unflagged = {
+      ...real,
+      inspectContainer: async (id: string) => {
+        const state = await real.inspectContainer(id);
+        return state === null ? null : { ...state, oomKilled: false };
+      },
+    };
+    const h = await start({ engine: unflagged });
+    const hog = imageTask(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], { memoryBytes: 20_000_000 });
+    h.executor.start(hog);
+    expect(await h.event(hog.id, ['completed', 'failed', 'oom'])).toMatchObject({ status: 'oom', exitCode: 137 });
+    // Without a memory limit, exit 137 stays a failure with its code.
+    const unlimited = imageTask(['sh', '-c', 'exit 137']);
+    h.executor.start(unlimited);
+    expect(await h.event(unlimited.id, ['completed', 'failed', 'oom'])).toMatchObject({
+      status: 'failed',
+      exitCode: 137,
+    });
   });
 
   it('applies cores and the NUMA zone as NanoCpus and cpuset, streams logs while running, and kills', async () => {

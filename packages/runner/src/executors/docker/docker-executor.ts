@@ -207,10 +207,11 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       // Over: pause and resume now answer "finished", a kill "already ending".
       task.status = 'ending';
       const state = await settledExitState(task, id, exitCode);
+      const code = state?.exitCode ?? exitCode;
       outcome = classifyExit({
-        code: state?.exitCode ?? exitCode,
+        code,
         signal: null,
-        oomKilled: state?.oomKilled ?? false,
+        oomKilled: (state?.oomKilled ?? false) || unflaggedOomKill(task, code),
         killRequested: task.killRequested,
         memoryBytes: task.spec.memoryBytes,
       });
@@ -250,6 +251,18 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       state = await engine.inspectContainer(id);
     }
     return state;
+  }
+
+  /**
+   * Whether a memory-limited task's SIGKILL exit (137) that the runner did not send is an OOM
+   * kill the engine failed to flag. On cgroup v1 the engine sometimes drops the OOM event when
+   * the task dies at once (seen here: `dd bs=64M` under `-m 20M` in 1 run of ~10, still
+   * unflagged 2 s later). The kernel refuses a SIGKILL from inside a container to its first
+   * process, so one from outside it is the OOM killer or the node's root; Kawa's own kills are
+   * known (killRequested).
+   */
+  function unflaggedOomKill(task: DockerTask, code: number): boolean {
+    return code === 137 && !task.killRequested && task.spec.memoryBytes !== null;
   }
 
   async function closeOutput(logs: TaskLogFiles | null, attachment: OutputAttachment | null): Promise<void> {
