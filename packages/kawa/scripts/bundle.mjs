@@ -11,6 +11,30 @@ import { build } from 'esbuild';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+/*
+ * dockerode is bundled, without two transports Kawa never uses: ssh2 (docker-modem's
+ * `ssh://` Docker hosts; Kawa talks to a local socket, `docker_socket`) and gRPC (dockerode's
+ * BuildKit sessions for `buildImage`; Kawa loads and runs images, it never builds them). Both
+ * are loaded at start by dockerode and would cost an idle runner about 25 MB of its memory
+ * (its issue-9 budget is 60 MB). A call that reaches one throws and says why.
+ */
+const LEFT_OUT = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader'];
+const leaveOutUnusedTransports = {
+  name: 'kawa-left-out',
+  setup(builder) {
+    const filter = new RegExp(`^(${LEFT_OUT.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'kawa-left-out' }));
+    builder.onLoad({ filter: /.*/, namespace: 'kawa-left-out' }, (args) => ({
+      loader: 'js',
+      contents: `const why = ${JSON.stringify(
+        `${args.path} is left out of the kawa bundle: Kawa reaches Docker through a local socket and never builds images`,
+      )};
+function leftOut() { throw new Error(why); }
+module.exports = new Proxy({}, { get: (_target, name) => (name === '__esModule' ? false : leftOut) });`,
+    }));
+  },
+};
+
 // Everything kawa lists as a dependency is loaded from node_modules at run time.
 const external = Object.keys(pkg.dependencies ?? {});
 
@@ -48,7 +72,7 @@ await build({
   external,
   legalComments: 'linked',
   logLevel: 'warning',
-  plugins: [versionFromPackageJson],
+  plugins: [versionFromPackageJson, leaveOutUnusedTransports],
   // Bundled CommonJS modules call require() for Node's built-ins; ESM has none, so make one.
   banner: {
     js: "import { createRequire as __kawaCreateRequire } from 'node:module'; const require = __kawaCreateRequire(import.meta.url);",

@@ -6,7 +6,7 @@ import { logLevelOption, parsePort, type LogLevel } from './options.js';
 import { explainStartError } from './start-errors.js';
 import { untilAborted } from './stop-signal.js';
 import type { DaemonOptions } from './index.js';
-import { loadDaemons } from './load.js';
+import { loadHost } from './load.js';
 import { dashboardLine, webAssetsDir } from './web-assets.js';
 
 interface HostFlags {
@@ -27,7 +27,7 @@ export function registerHostCommand(program: Command, context: CliContext, optio
       context.run(async (flags: HostFlags) => {
         const stop = options.stopSignal();
         const config = context.config({ host: { port: parsePort(flags.port), listen: flags.listen } });
-        const { startHost } = await loadDaemons();
+        const startHost = await loadHost();
         const webRoot = webAssetsDir();
         const host = await startHost({ config: config.host, logLevel: flags.logLevel, webRoot }).catch(
           (error: unknown) => {

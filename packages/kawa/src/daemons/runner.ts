@@ -5,7 +5,7 @@ import { logLevelOption, type LogLevel } from './options.js';
 import { explainStartError } from './start-errors.js';
 import { untilAborted } from './stop-signal.js';
 import type { DaemonOptions } from './index.js';
-import { loadDaemons } from './load.js';
+import { loadRunner } from './load.js';
 
 interface RunnerFlags {
   name?: string;
@@ -38,7 +38,7 @@ export function registerRunnerCommand(program: Command, context: CliContext, opt
             join_token_file: flags.joinTokenFile,
           },
         });
-        const { startRunner } = await loadDaemons();
+        const startRunner = await loadRunner();
         const runner = await startRunner({ config: config.runner, logLevel: flags.logLevel }).catch(
           (error: unknown) => {
             throw explainStartError(error, 'the runner');
