@@ -165,13 +165,15 @@ export function createServices(options: ServiceOptions): HostServices {
     },
     afterWelcome: () => scheduler.requestPass(),
     onAlive: (name) => liveness.touch(name),
+    onTaskEvents: (name, frames) => {
+      store.tasks.transaction(() => {
+        for (const frame of frames) applyTaskReport(name, frame, store.tasks, lifecycle, log);
+      });
+    },
     onFrame: (name, frame, runnerLink) => {
       switch (frame.type) {
         case 'heartbeat':
           nodes.heartbeat(name, frame.usage);
-          return;
-        case 'task-event':
-          applyTaskReport(name, frame, store.tasks, lifecycle, log);
           return;
         case 'task-progress':
           applyTaskProgress(name, frame, store.tasks, log);

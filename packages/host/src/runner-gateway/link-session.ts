@@ -1,6 +1,13 @@
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger } from 'fastify';
-import { RunnerFrameSchema, fromZodError, linkCloseCodes, type HelloFrame, type RunnerFrame } from '@kawa/protocol';
+import {
+  RunnerFrameSchema,
+  fromZodError,
+  linkCloseCodes,
+  type HelloFrame,
+  type RunnerFrame,
+  type TaskEventFrame,
+} from '@kawa/protocol';
 import type { RunnerGateway } from './gateway.js';
 import type { ReconcileAction } from './reconcile.js';
 import { RunnerLink } from './runner-link.js';
@@ -19,7 +26,12 @@ export interface LinkSessionDeps {
   afterWelcome(name: string): void;
   /** Any frame from a registered runner proves it is alive. */
   onAlive(name: string): void;
-  onFrame(name: string, frame: Exclude<RunnerFrame, HelloFrame>, link: RunnerLink): void;
+  /**
+   * Applies task-events, all in one committed SQLite transaction: the events of one turn of the
+   * event loop arrive together here (a commit each cost more than the event itself).
+   */
+  onTaskEvents(name: string, frames: readonly TaskEventFrame[]): void;
+  onFrame(name: string, frame: Exclude<RunnerFrame, HelloFrame | TaskEventFrame>, link: RunnerLink): void;
   onDisconnect(name: string): void;
 }
 
@@ -43,6 +55,23 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
   };
   const helloTimer = setTimeout(() => protocolError('no hello frame in time'), deps.helloTimeoutMs);
   helloTimer.unref();
+
+  // task-events wait for the end of this turn of the event loop and are applied together; a
+  // frame of another kind first applies those before it, so this link's order holds.
+  const pendingEvents: TaskEventFrame[] = [];
+  let flushScheduled = false;
+  const flushEvents = (): void => {
+    if (pendingEvents.length === 0 || link.name === null) return;
+    const batch = pendingEvents.splice(0);
+    deps.onTaskEvents(link.name, batch);
+    // Committed (better-sqlite3 is synchronous): only now may the runner forget them (ADR 5).
+    // Events of a link that closed first are not acked; the runner sends them again.
+    for (const frame of batch) link.send({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status });
+  };
+  const failed = (error: unknown): void => {
+    deps.log.error({ err: error, node: link.name }, 'failed to handle a runner frame');
+    link.close(1011, 'KAWA_ERR_INTERNAL: internal error on the host');
+  };
 
   const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
     // Frames that arrive while a close is under way (name in use, protocol error) are dropped.
@@ -78,18 +107,31 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
     }
     deps.onAlive(link.name);
     if (frame.type === 'hello') return protocolError('hello was already sent on this link');
+    if (frame.type === 'task-event') {
+      pendingEvents.push(frame);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(() => {
+          flushScheduled = false;
+          if (!link.isOpen) return;
+          try {
+            flushEvents();
+          } catch (error) {
+            failed(error);
+          }
+        });
+      }
+      return;
+    }
+    flushEvents();
     deps.onFrame(link.name, frame, link);
-    // onFrame applied the event in a committed SQLite transaction (better-sqlite3 is synchronous):
-    // only now may the runner forget it (ADR 5).
-    if (frame.type === 'task-event') link.send({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status });
   };
 
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     try {
       onMessage(data, isBinary);
     } catch (error) {
-      deps.log.error({ err: error, node: link.name }, 'failed to handle a runner frame');
-      link.close(1011, 'KAWA_ERR_INTERNAL: internal error on the host');
+      failed(error);
     }
   });
   socket.on('close', () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TaskEventsResponseSchema, buildPath, linkCloseCodes, routes } from '@kawa/protocol';
 import { getNode, getTask, submit, taskAction, taskReaches, eventually } from '../testing/api.js';
 import { FakeRunner, testResources } from '../testing/fake-runner.js';
@@ -91,6 +91,39 @@ describe('runner link', () => {
     expect(await runner.next('task-event-ack')).toMatchObject({ taskId: id, status: 'completed' });
     runner.report(9999, 'failed');
     expect(await runner.next('task-event-ack')).toMatchObject({ taskId: 9999, status: 'failed' });
+  });
+
+  it('applies a burst of task-events in few transactions, in order, and acks each after its commit', async () => {
+    const runner = await connect();
+    await runner.hello('node1', testResources({ cores: 8 }));
+    const ids = (await submit(host, { command: ['true'], targets: Array(8).fill('node1') })).taskIds;
+    for (const _ of ids) await runner.next('task-start');
+    // Transactions begun outside any other: each is one commit.
+    const db = host.store.db;
+    const transaction = db.transaction.bind(db);
+    let commits = 0;
+    vi.spyOn(db, 'transaction').mockImplementation(((body: (...args: never[]) => unknown) => {
+      const run = transaction(body);
+      return Object.assign((...args: never[]) => {
+        if (!db.inTransaction) commits += 1;
+        return run(...args);
+      }, run);
+    }) as typeof db.transaction);
+    // 16 frames written at once: each task's running, then its completed (order matters).
+    for (const id of ids) runner.report(id, 'running');
+    for (const id of ids) runner.report(id, 'completed', { exitCode: 0 });
+    // A heartbeat behind them: the events before it are stored first.
+    runner.heartbeat();
+    const acks = [];
+    for (let i = 0; i < 2 * ids.length; i += 1) acks.push(await runner.next('task-event-ack'));
+    expect(acks.map((ack) => `${ack.taskId}:${ack.status}`)).toEqual([
+      ...ids.map((id) => `${id}:running`),
+      ...ids.map((id) => `${id}:completed`),
+    ]);
+    for (const id of ids) expect(await getTask(host, id)).toMatchObject({ status: 'completed', exitCode: 0 });
+    // One per turn of the event loop that received frames, not one per event.
+    expect(commits).toBeGreaterThanOrEqual(1);
+    expect(commits).toBeLessThan(ids.length);
   });
 
   it('ignores impossible transitions and reports about other nodes', async () => {
