@@ -86,7 +86,7 @@ export async function sweep() {
     row(
       'Kawa',
       kawa,
-      `one \`kawa run --sweep --max-parallel ${WIDTH} --container NULL\` (API: sweep, maxParallel ${WIDTH})`,
+      `one \`kawa task submit --container NULL --max-parallel ${WIDTH} -- … span:{1..200}\` (API: sweep, maxParallel ${WIDTH})`,
     ),
     ...(slurm ? [row('Slurm, HTC guide settings', slurm, `\`sbatch --array=1-${count}%${WIDTH}\``)] : []),
     '',
