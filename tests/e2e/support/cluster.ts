@@ -103,22 +103,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const node = ready[2] as string;
   const token = readFileSync(join(home, '.kawa/host/admin-token'), 'utf8').trim();
 
-  const kawa: Cluster['kawa'] = (args, runOptions = {}) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: runOptions.cwd ?? home });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`kawa ${args.join(' ')} did not finish in time; stdout:\n${stdout}\nstderr:\n${stderr}`));
-      }, runOptions.timeoutMs ?? 60_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const kawa = kawaRunner(env, home);
 
   return {
     home,
@@ -129,18 +114,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     daemonLog: () => daemonLog,
     spawnKawa: (args) =>
       spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
-    async api(method, path, body) {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as never };
-    },
+    api: apiCaller(url, token),
     addRunner(name) {
       const child = spawn(
         process.execPath,
@@ -174,3 +148,39 @@ export async function eventually<T>(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the built `kawa` with `env`, from `home` unless told otherwise, to its end (bounded). */
+export function kawaRunner(env: NodeJS.ProcessEnv, home: string): Cluster['kawa'] {
+  return (args, runOptions = {}) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: runOptions.cwd ?? home });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`kawa ${args.join(' ')} did not finish in time; stdout:\n${stdout}\nstderr:\n${stderr}`));
+      }, runOptions.timeoutMs ?? 60_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+}
+
+/** A REST call with `token`; the body parsed as JSON (null when empty). */
+export function apiCaller(url: string, token: string): Cluster['api'] {
+  return async (method, path, body) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as never };
+  };
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { KAWA_BIN, type Cluster, type RunResult } from './cluster.js';
+import { apiCaller, KAWA_BIN, kawaRunner, type Cluster } from './cluster.js';
 
 /**
  * A cluster whose host and runners are separate processes (`kawa host`, `kawa runner`), as on
@@ -124,22 +124,7 @@ export async function startSplitCluster(options: SplitClusterOptions): Promise<S
     return child;
   };
 
-  const kawa: Cluster['kawa'] = (args, runOptions = {}) =>
-    new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: runOptions.cwd ?? home });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`kawa ${args.join(' ')} did not finish in time; stdout:\n${stdout}\nstderr:\n${stderr}`));
-      }, runOptions.timeoutMs ?? 60_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const kawa = kawaRunner(env, home);
 
   const cluster: SplitCluster = {
     home,
@@ -154,18 +139,7 @@ export async function startSplitCluster(options: SplitClusterOptions): Promise<S
     daemonLog: () => [hostLog, ...runnerLogs.values()].join('\n'),
     spawnKawa: (args) =>
       spawn(process.execPath, [KAWA_BIN, ...args], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] }),
-    async api(method, path, body) {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as never };
-    },
+    api: apiCaller(url, token),
     addRunner: spawnRunner,
     async stop() {
       await Promise.all([...runners.values()].map((child) => stopChild(child)));
