@@ -67,6 +67,17 @@ export async function startHost({ logLevel = 'warn', env = {} } = {}) {
 }
 
 /** One simulated runner: a real runner link that reports every task it is given as running. */
+/** The task-event a simulated runner sends when a task ends well. */
+const completedFrame = (taskId) => ({
+  type: 'task-event',
+  taskId,
+  status: 'completed',
+  exitCode: 0,
+  message: null,
+  errorCode: null,
+  at: Date.now(),
+});
+
 class SimRunner {
   running = [];
   starts = 0;
@@ -161,15 +172,7 @@ class SimRunner {
         clearTimeout(timer);
         resolve(performance.now() - t0);
       };
-      this.send({
-        type: 'task-event',
-        taskId,
-        status: 'completed',
-        exitCode: 0,
-        message: null,
-        errorCode: null,
-        at: Date.now(),
-      });
+      this.send(completedFrame(taskId));
     });
   }
 
@@ -177,16 +180,7 @@ class SimRunner {
   completeAll() {
     const ended = this.running;
     this.running = [];
-    for (const taskId of ended)
-      this.send({
-        type: 'task-event',
-        taskId,
-        status: 'completed',
-        exitCode: 0,
-        message: null,
-        errorCode: null,
-        at: Date.now(),
-      });
+    for (const taskId of ended) this.send(completedFrame(taskId));
   }
 
   close() {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ListTasksResponse, SubmitTaskResponse, Task } from '@kawa/protocol';
 import { KAWA_BIN, eventually, sleep } from './support/cluster.js';
-import { collectOutput, exitOf } from './support/process.js';
+import { collectOutput, exitOf, stopChild } from './support/process.js';
 
 /**
  * Issue 6, "fault e2e, host crash": a client submits 1,000 no-Docker tasks to a `kawa host`
@@ -34,12 +34,6 @@ function freePort(): Promise<number> {
       );
     });
   });
-}
-
-function stopChild(child: ChildProcess): Promise<unknown> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  child.kill('SIGTERM');
-  return exitOf(child, 15_000).catch(() => undefined);
 }
 
 const sleepSecondsOf = (index: number): number => 3 + (index % 6);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { stopChild, waitForLine } from './process.js';
 
 /** The built `kawa` binary; e2e tests run after `npm run build`. */
 export const KAWA_BIN = fileURLToPath(new URL('../../../packages/kawa/dist/main.js', import.meta.url));
@@ -36,42 +36,6 @@ export interface Cluster {
 /** A clean environment: nothing of the caller's KAWA_* settings leaks into the cluster. */
 function cleanEnv(home: string): NodeJS.ProcessEnv {
   return { HOME: home, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
-}
-
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const seen: string[] = [];
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: no line matching ${pattern} in ${timeoutMs} ms; saw:\n${seen.join('\n')}`)),
-      timeoutMs,
-    );
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      seen.push(line);
-      const match = pattern.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => seen.push(chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code} before it was ready:\n${seen.join('\n')}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 export interface ClusterOptions {

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { apiCaller, KAWA_BIN, kawaRunner, type Cluster } from './cluster.js';
+import { stopChild, waitForLine } from './process.js';
 
 /**
  * A cluster whose host and runners are separate processes (`kawa host`, `kawa runner`), as on
@@ -26,45 +26,6 @@ export interface SplitClusterOptions {
   runners: string[];
   /** Extra environment for every process, for example KAWA_HOST_HEARTBEAT_GRACE. */
   env?: Record<string, string>;
-}
-
-/** Resolves with the first stdout line matching `pattern`; rejects if the process exits first. */
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const seen: string[] = [];
-    const timer = setTimeout(() => {
-      lines.close();
-      reject(new Error(`${what}: no line matching ${pattern} in ${timeoutMs} ms; saw:\n${seen.join('\n')}`));
-    }, timeoutMs);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      seen.push(line);
-      const match = pattern.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        lines.close();
-        resolve(match);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${signal ?? code}) before it was ready:\n${seen.join('\n')}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    // A stopped (SIGSTOP) process takes SIGTERM only once it runs again.
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-  });
 }
 
 export async function startSplitCluster(options: SplitClusterOptions): Promise<SplitCluster> {
