@@ -129,7 +129,7 @@ export async function sshBench({ deadline }) {
       `| scp of ${COPY_MB} MB (MB/s, median of ${proxiedRates.length}) | ${fmt(rate.kawa, 0)} | ${fmt(rate.direct, 0)} | ${fmt(rate.kawa / rate.direct, 2)}× | ≥ 0.8× |`,
       '',
       `Through Kawa is OpenSSH with \`ProxyCommand node kawa ssh --stdio ID\` (what \`ssh kawa-ID\` runs after \`kawa ssh config --write\`): ` +
-        'the bytes go client → WebSocket → host relay → the reverse stream the runner dialled back → sshd at the container's address (the runner's first choice; the published port is its fallback). ' +
+        "the bytes go client → WebSocket → host relay → the reverse stream the runner dialled back → sshd at the container's address (the runner's first choice; the published port is its fallback). " +
         `Direct is the same ssh and key to that port. ${setup.kawa.n} sessions each, alternated; \`kawa ssh\` adds the CLI's own start and its task check. ` +
         `scp copies ${COPY_MB} MB of random bytes to /dev/null in the VPS, alternated, after one warm-up copy each way.`,
     ];
