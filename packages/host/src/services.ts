@@ -161,7 +161,7 @@ export function createServices(options: ServiceOptions): HostServices {
     onHello: (frame) => {
       nodes.register(frame.name, frame.version, frame.resources);
       liveness.touch(frame.name);
-      return reconcileNode(frame.name, frame.liveTasks, store.tasks, lifecycle, log);
+      return reconcileNode(frame.name, frame.liveTasks, store.tasks, lifecycle, log, (task) => scheduler.enqueue(task));
     },
     afterWelcome: () => scheduler.requestPass(),
     onAlive: (name) => liveness.touch(name),

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { canTransition, isFinalStatus, type HelloFrame } from '@kawa/protocol';
+import { canTransition, isFinalStatus, type HelloFrame, type Task } from '@kawa/protocol';
 import type { TaskRepo } from '../store/task-repo.js';
 import type { TaskLifecycle } from '../tasks/lifecycle.js';
 
@@ -25,6 +25,7 @@ export function reconcileNode(
   tasks: TaskRepo,
   lifecycle: TaskLifecycle,
   log: FastifyBaseLogger,
+  requeue: (task: Task) => void = () => undefined,
 ): ReconcileAction[] {
   const reported = new Map(liveTasks.map((live) => [live.taskId, live.status]));
   const actions: ReconcileAction[] = [];
@@ -35,6 +36,16 @@ export function reconcileNode(
     for (const task of tasks.liveOnNode(node)) {
       // A stopped VPS has no container: the runner is not expected to report it.
       if (reported.has(task.id) || task.status === 'stopped') continue;
+      if (task.status === 'assigned') {
+        // Its task-start never arrived: the host stopped with the frame unsent or in a socket
+        // the kill reset (a runner lists every task it was given, ended ones until their final
+        // event is acked). Nothing ran, so it goes back to the queue rather than to lost.
+        const requeued = lifecycle.transition(task, 'pending', {
+          reason: `node ${node} never received it; requeued`,
+        });
+        if (requeued) requeue(requeued);
+        continue;
+      }
       lifecycle.transition(task, 'lost', { reason: `the runner on ${node} no longer has it` });
     }
     for (const [taskId, status] of reported) {

@@ -298,7 +298,9 @@ describe('runner link', () => {
     await first.next('task-start');
     await first.next('task-start');
     first.report(kept, 'running');
+    first.report(forgotten, 'running');
     await taskReaches(host, kept, 'running');
+    await taskReaches(host, forgotten, 'running');
     await first.terminate();
     // The host may see the new hello before the old socket's close: then it answers nameInUse
     // and the runner tries again, as a real one would.
@@ -330,6 +332,29 @@ describe('runner link', () => {
     });
     expect(await getTask(host, kept)).toMatchObject({ status: 'paused' });
     expect(await getNode(host, 'node1')).toMatchObject({ status: 'online', allocated: { tasks: 1 } });
+  });
+
+  it('requeues an assigned task the runner never received (regression: lost after a host kill -9 reset its task-start)', async () => {
+    const first = await connect();
+    await first.hello('node1');
+    const [id] = (await submit(host, { command: ['true'] })).taskIds as [number];
+    await first.next('task-start');
+    expect(await getTask(host, id)).toMatchObject({ status: 'assigned' });
+    await first.terminate();
+    // The runner comes back without it: the task-start never reached it.
+    const second = await connect();
+    await second.hello('node1', testResources(), []);
+    const start = await second.next('task-start');
+    expect(start).toMatchObject({ task: { id } });
+    const events = await host.app.inject({
+      method: 'GET',
+      url: buildPath(routes.taskEvents.path, { id }),
+      headers: host.admin,
+    });
+    const transitions = TaskEventsResponseSchema.parse(events.json()).events.map(
+      (event) => `${event.from}->${event.to}`,
+    );
+    expect(transitions).toEqual(['null->pending', 'pending->assigned', 'assigned->pending', 'pending->assigned']);
   });
 
   it('closes a second runner with the same name with nameInUse', async () => {
