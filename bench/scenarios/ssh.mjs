@@ -82,7 +82,14 @@ export async function sshBench({ deadline }) {
       '-o',
       'StrictHostKeyChecking=accept-new',
     ];
-    const kawaWay = [...common, ...known, '-o', `ProxyCommand=${process.execPath} ${KAWA} ssh --stdio ${vps.id}`];
+    const kawaWay = [
+      ...common,
+      ...known,
+      '-o',
+      `ProxyCommand=env NODE_CHANNEL_FD=1 ${process.execPath} ${KAWA} ssh --fdpass ${vps.id}`,
+      '-o',
+      'ProxyUseFdpass=yes',
+    ];
     const kawaWayHost = `root@kawa-${vps.id}`;
     const directWay = [...common, ...known];
     const direct = () => timedRun('ssh', [...directWay, '-p', port, 'root@127.0.0.1', 'true'], env);

@@ -55,6 +55,7 @@ const otherUser: Record<string, OtherUserExpectation> = {
   revokeToken: 'admin',
   listAudit: 'admin',
   vpsSsh: 'owner',
+  vpsSshRaw: 'owner',
   taskTerminal: 'owner',
   hostContainerShell: 'admin',
   events: 'own-scope',

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 /** Where the CLI writes. process.stdout fits; tests pass a collector. */
 export interface CliOutput {
   write(chunk: string | Uint8Array): boolean;
@@ -26,6 +27,11 @@ export interface CliIo {
   processes?: ProcessRunner;
   /** How to run this CLI again (ssh's ProxyCommand). Default: this process's node and script. */
   self?: SelfCommand;
+  /**
+   * Hands a connected socket to the process that started this one, over the IPC channel on
+   * stdout (ssh's ProxyUseFdpass, with NODE_CHANNEL_FD=1); absent when there is no such channel.
+   */
+  passSocket?: (socket: Socket) => Promise<void>;
 }
 
 /** Writes a chunk and, if the stream is full, waits until it drains; for large log output. */

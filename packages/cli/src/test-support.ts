@@ -98,6 +98,7 @@ export async function runWith(
     self?: SelfCommand;
     /** Where stdout goes instead of the collector (run.stdout is then empty): for raw bytes. */
     stdout?: CliIo['stdout'];
+    passSocket?: CliIo['passSocket'];
   } = {},
 ): Promise<CliRun> {
   const stdout = collector();
@@ -114,6 +115,7 @@ export async function runWith(
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.terminal ? { terminal: options.terminal } : {}),
     ...(options.processes ? { processes: options.processes } : {}),
+    ...(options.passSocket ? { passSocket: options.passSocket } : {}),
     self: options.self ?? { node: '/usr/bin/node', script: '/opt/kawa/bin/kawa.js' },
   };
   const code = await runCli(argv, io, options.extra).finally(() => {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { MAX_FRAME_BYTES, linkCloseCodes, type HostConfig } from '@kawa/protocol';
@@ -63,6 +64,16 @@ const DEFAULT_STREAM_PING_MS = 30_000;
  * The whole host as a Fastify app, without listening: REST under /api/v1 from the protocol's
  * route table, the runner link, and the services behind them. Tests drive it with inject().
  */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Takes a runner's end of a stream from a runner in this process (`kawa up`) instead of its
+     * dial-back; false when no stream with this id waits for one (the caller keeps the socket).
+     */
+    acceptLocalStream(streamId: string, socket: Duplex): boolean;
+  }
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const limits = serverLimitOptions(deps.config);
   // With TLS the server is an https.Server; routes, hooks and inject() work the same on both.
@@ -99,6 +110,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.decorateRequest('principal', null);
+  app.decorate('acceptLocalStream', (streamId: string, socket: Duplex) =>
+    services.streams.acceptLocal(streamId, socket),
+  );
   installJsonBodyParser(app);
   installErrorHandlers(app, deps.config.max_body_bytes);
 

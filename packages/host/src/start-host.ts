@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,6 +24,12 @@ export interface RunningHost {
   port: number;
   adminTokenFile: string;
   joinTokenFile: string;
+  /**
+   * For a runner started in this process (`kawa up`): hands over its end of a stream, the TCP
+   * connection to a VPS's sshd, in place of a dial-back over loopback. False when no stream
+   * with this id waits for one; the caller then keeps (and closes) the socket.
+   */
+  acceptLocalStream(streamId: string, socket: Duplex): boolean;
   /** Closes runner links (hostShutdown), open requests, the listener and the database. */
   close(): Promise<void>;
 }
@@ -68,6 +75,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       port,
       adminTokenFile: tokens.adminTokenFile,
       joinTokenFile: tokens.joinTokenFile,
+      acceptLocalStream: (streamId, socket) => app.acceptLocalStream(streamId, socket),
       close: () => {
         closing ??= app.close().finally(() => store.close());
         return closing;

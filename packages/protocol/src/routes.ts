@@ -351,6 +351,14 @@ export const routes = {
   },
 } as const satisfies Record<string, RouteDef>;
 
+/**
+ * The other upgrade `vpsSsh` takes: after `101 Switching Protocols` the connection carries the
+ * SSH bytes unframed, so a proxy can hand the socket itself to ssh (ProxyUseFdpass). The host
+ * answers `101` only once the VPS's end is ready (every refusal before it is a coded HTTP error)
+ * and sends nothing after it until the client's first byte has arrived.
+ */
+export const SSH_RAW_UPGRADE = 'kawa-ssh';
+
 /** WebSocket routes: not part of the JSON route table, but authenticated the same way. */
 export const wsRoutes = {
   vpsSsh: {
@@ -358,7 +366,9 @@ export const wsRoutes = {
     auth: 'user',
     params: TaskIdParamsSchema,
     query: z.strictObject({}),
-    summary: 'Raw bytes to and from the VPS sshd (binary frames both ways); what kawa ssh --stdio speaks.',
+    summary:
+      'Raw bytes to and from the VPS sshd: binary frames with `Upgrade: websocket`, or unframed after ' +
+      '`101` with `Upgrade: kawa-ssh` (what kawa ssh speaks).',
   },
   taskTerminal: {
     path: `${API_PREFIX}/tasks/:id/terminal`,

@@ -150,6 +150,12 @@ export const StreamOpenFrameSchema = z.object({
   cols: z.number().int().min(1).max(1000).default(80),
   rows: z.number().int().min(1).max(1000).default(24),
   command: z.array(z.string().max(4096)).min(1).max(256).nullable().default(null),
+  /**
+   * SSH only: the client's bytes reach the host unframed (the `kawa-ssh` upgrade). A runner in
+   * the host's own process (`kawa up`) may then hand its sshd connection to the host directly
+   * instead of dialling back; any other runner dials back as usual.
+   */
+  raw: z.boolean().default(false),
 });
 export type StreamOpenFrame = z.infer<typeof StreamOpenFrameSchema>;
 

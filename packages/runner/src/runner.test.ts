@@ -141,7 +141,7 @@ describe.skipIf(!isRoot)('runner', () => {
         const streamId = randomBytes(12).toString('base64url');
         return {
           streamId,
-          frame: { type: 'stream-open' as const, streamId, taskId, kind, cols: 80, rows: 24, command },
+          frame: { type: 'stream-open' as const, streamId, taskId, kind, cols: 80, rows: 24, command, raw: false },
         };
       };
       const ssh = stream('ssh', vps.id);

@@ -25,7 +25,7 @@ import { runnerLinkUrl } from './host-link/link-url.js';
 import { createLogger, type LogLevel } from './logger.js';
 import type { ControlOutcome } from './executors/process/task-control.js';
 import { endsOnNode, PendingReports } from './state/pending-reports.js';
-import { createStreamService } from './streams/stream-service.js';
+import { createStreamService, type LocalStreamSink } from './streams/stream-service.js';
 import type { StreamSubject } from './streams/stream-target.js';
 import { openTaskTable } from './state/task-table.js';
 import { defaultSystemRoots, type SystemRoots } from './system/roots.js';
@@ -42,6 +42,8 @@ export interface StartRunnerOptions {
   hostUrl?: string;
   /** Overrides config.join_token and config.join_token_file. */
   joinToken?: string;
+  /** The host in this process (`kawa up`): SSH streams are handed to it without a dial-back. */
+  localStreams?: LocalStreamSink;
   logLevel?: LogLevel;
 }
 
@@ -233,6 +235,7 @@ export async function startRunnerWith(options: StartRunnerOptions, deps: RunnerD
     engine: docker,
     subject: streamSubject,
     logger,
+    ...(options.localStreams ? { localStreams: options.localStreams } : {}),
   });
   const answer = (requestId: number, outcome: ControlOutcome): void =>
     link?.sendCommandResult(commandResult(requestId, outcome));

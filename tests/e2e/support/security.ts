@@ -1,8 +1,10 @@
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import {
   ErrorBodySchema,
   RUNNER_LINK_PATH,
   RUNNER_STREAM_PATH,
+  SSH_RAW_UPGRADE,
   buildPath,
   eventStreamRoute,
   routes,
@@ -20,7 +22,8 @@ import {
 export type OtherUserExpectation = 'admin' | 'owner' | 'own-scope' | 'shared' | 'runner';
 
 export interface Probe {
-  kind: 'rest' | 'ws';
+  /** `raw`: the route's other upgrade, `Upgrade: kawa-ssh` (vpsSsh). */
+  kind: 'rest' | 'ws' | 'raw';
   name: string;
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
@@ -40,7 +43,8 @@ export function allProbes(): Probe[] {
     { name: 'runnerLink', path: RUNNER_LINK_PATH },
     { name: 'runnerStream', path: RUNNER_STREAM_PATH },
   ].map((route) => ({ kind: 'ws' as const, method: 'GET' as const, ...route }));
-  return [...rest, ...ws];
+  const raw = { kind: 'raw' as const, method: 'GET' as const, name: 'vpsSshRaw', path: wsRoutes.vpsSsh.path };
+  return [...rest, ...ws, raw];
 }
 
 /** The resources of the first user that every probe is aimed at. */
@@ -77,6 +81,7 @@ export interface Answer {
 export async function send(baseUrl: string, probe: Probe, path: string, authorization: string | null): Promise<Answer> {
   const headers: Record<string, string> = authorization === null ? {} : { authorization };
   if (probe.kind === 'ws') return upgrade(`${baseUrl.replace(/^http/, 'ws')}${path}`, headers);
+  if (probe.kind === 'raw') return rawUpgrade(`${baseUrl}${path}`, headers);
   const body = probe.method === 'POST' ? JSON.stringify(sampleBodies[probe.name] ?? {}) : undefined;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${baseUrl}${path}`, {
@@ -96,6 +101,29 @@ function errorCode(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Asks for the `kawa-ssh` upgrade with `headers`; resolves with the HTTP refusal, or 101 (then closes). */
+export function rawUpgrade(url: string, headers: Record<string, string>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, {
+      agent: false,
+      timeout: 10_000,
+      headers: { ...headers, connection: 'Upgrade', upgrade: SSH_RAW_UPGRADE },
+    });
+    outgoing.once('upgrade', (_response, socket) => {
+      socket.destroy();
+      resolve({ status: 101, code: null, body: '' });
+    });
+    outgoing.once('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, code: errorCode(body), body }));
+    });
+    outgoing.once('timeout', () => outgoing.destroy(new Error(`no answer from ${url} within 10 s`)));
+    outgoing.once('error', reject);
+    outgoing.end();
+  });
 }
 
 /** Opens a WebSocket with `headers`; resolves with the HTTP refusal, or 101 and the first message when it opened. */

@@ -26,7 +26,7 @@ export function credentialsOf(request: FastifyRequest): string | undefined {
 /**
  * An onRequest hook that refuses the request unless its token fits `audience`. It runs before
  * the body is read and, on WebSockets, before the upgrade, so a refusal is a plain HTTP
- * 401/403. The connection of a WebSocket is cut if its token is revoked while it is open
+ * 401/403. The connection of an upgraded stream is cut if its token is revoked while it is open
  * (docs/security.md): a revocation ends terminals, SSH streams and event streams at once.
  */
 export function authHook(auth: AuthService, audience: Audience): onRequestHookHandler {
@@ -34,7 +34,8 @@ export function authHook(auth: AuthService, audience: Audience): onRequestHookHa
     try {
       const principal = auth.authorize(credentialsOf(request), audience);
       request.principal = principal;
-      if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+      // Any upgrade: a WebSocket, or the unframed `kawa-ssh` stream.
+      if (request.headers.upgrade !== undefined) {
         const connection = request.raw.socket;
         const unwatch = auth.watch(principal.tokenId, () => connection.destroy());
         connection.once('close', unwatch);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from '@fastify/websocket';
 import { KawaError } from '@kawa/protocol';
 
@@ -6,6 +7,11 @@ import { KawaError } from '@kawa/protocol';
 export interface DialBackWaiter {
   /** The runner's socket arrived; from now on the stream is the caller's. */
   joined(socket: WebSocket): void;
+  /**
+   * A runner in this very process handed over its end (the TCP connection to sshd) instead of
+   * dialling back. Only streams that asked for it (`raw`) take one.
+   */
+  joinedLocal?(socket: Duplex): void;
   /** No dial-back: the deadline passed, the runner refused, or the link failed. */
   failed(error: KawaError): void;
 }
@@ -49,6 +55,16 @@ export class StreamBroker {
     const waiting = this.take(streamId);
     waiting?.joined(socket);
     return waiting !== null;
+  }
+
+  /**
+   * Hands a runner's local end to its stream (`kawa up`: host and runner share a process); false
+   * when none waits or the stream takes only a dial-back, and the caller keeps the socket.
+   */
+  joinLocal(streamId: string, socket: Duplex): boolean {
+    if (this.waiting.get(streamId)?.joinedLocal === undefined) return false;
+    this.take(streamId)?.joinedLocal?.(socket);
+    return true;
   }
 
   /** Fails a stream still waiting; one already joined is left alone. */

@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   KawaError,
   RUNNER_STREAM_PATH,
+  SSH_RAW_UPGRADE,
   StreamIdParamsSchema,
   parseOrThrow,
   wsRoutes,
@@ -18,10 +20,21 @@ const notUpgraded = (path: string) => (): never => {
   throw new KawaError('KAWA_ERR_BAD_REQUEST', `${path} is a WebSocket: connect with an Upgrade request`);
 };
 
+/** Which upgrade a client stream asked for; anything but these is refused before the checks. */
+function upgradeOf(request: FastifyRequest, kind: StreamKind): 'websocket' | 'raw' {
+  const upgrade = request.headers.upgrade?.toLowerCase();
+  if (upgrade === undefined || upgrade === 'websocket') return 'websocket';
+  if (upgrade === SSH_RAW_UPGRADE && kind === 'ssh') return 'raw';
+  const takes = kind === 'ssh' ? `websocket or ${SSH_RAW_UPGRADE}` : 'websocket';
+  throw new KawaError('KAWA_ERR_BAD_REQUEST', `this stream takes Upgrade: ${takes}, not ${upgrade}`);
+}
+
 /**
  * The client streams (`vpsSsh`, `taskTerminal`) and the runners' dial-back. Every check runs
  * before the upgrade, so a refusal is a plain HTTP answer with a coded error body (401, 403,
- * 400, 404, 409, 503); only what happens after (the runner's answer) arrives as frames.
+ * 400, 404, 409, 503); only what happens after (the runner's answer) arrives as frames. vpsSsh
+ * also takes `Upgrade: kawa-ssh`, unframed bytes after its 101, which the host answers once the
+ * VPS's end is ready, so every refusal of that one is plain HTTP.
  */
 export function registerStreamRoutes(
   app: FastifyInstance,
@@ -30,19 +43,36 @@ export function registerStreamRoutes(
   audit: AuditLog,
 ): void {
   const targets = new WeakMap<FastifyRequest, StreamTarget>();
+  // What a client sent behind its upgrade request; Fastify does not keep it.
+  const heads = new WeakMap<IncomingMessage, Buffer>();
+  app.server.prependListener('upgrade', (request: IncomingMessage, _socket: unknown, head: Buffer) => {
+    heads.set(request, head);
+  });
   const client = (kind: StreamKind, route: { path: string; auth: 'user' }): void => {
     app.route({
       method: 'GET',
       url: route.path,
       onRequest: authHook(auth, route.auth),
-      preHandler: (request, _reply, done) => {
+      preHandler: (request, reply, done) => {
         const principal = principalOf(request);
         // Every attempt past the token check is audited, refused ones too.
         const id = (request.params as { id?: unknown }).id;
         const entry = { user: principal.user, action: kind, target: `task ${String(id)}` };
         try {
-          targets.set(request, streams.target(kind, { principal, params: request.params, query: request.query }));
+          const upgrade = upgradeOf(request, kind);
+          const target = streams.target(kind, { principal, params: request.params, query: request.query });
           audit.record(entry);
+          if (upgrade === 'raw') {
+            const head = heads.get(request.raw);
+            // Without `Connection: Upgrade`, Node still parses HTTP on this connection.
+            if (head === undefined)
+              throw new KawaError('KAWA_ERR_BAD_REQUEST', `Upgrade: ${SSH_RAW_UPGRADE} needs Connection: Upgrade`);
+            // The connection is the stream's from here: Fastify answers nothing more on it.
+            reply.hijack();
+            streams.runRaw(request.raw.socket, head, target);
+            return done();
+          }
+          targets.set(request, target);
           done();
         } catch (error) {
           audit.record(entry, error);

@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyBaseLogger } from 'fastify';
 import type { StreamKind, Task } from '@kawa/protocol';
@@ -5,6 +7,7 @@ import type { RunnerGateway } from '../runner-gateway/gateway.js';
 import type { TaskRepo } from '../store/task-repo.js';
 import { StreamBroker } from './broker.js';
 import type { Relay } from './relay.js';
+import { runRawSshSession } from './raw-session.js';
 import { runStreamSession } from './session.js';
 import { streamTarget, type StreamRequest, type StreamTarget } from './target.js';
 
@@ -49,6 +52,27 @@ export class TaskStreams {
       shutdown: this.deps.shutdown,
       track: (taskId, relay) => this.track(taskId, relay),
     });
+  }
+
+  /** Runs a client connection that took the unframed `kawa-ssh` upgrade to the end of its stream. */
+  runRaw(client: Socket, head: Buffer, target: StreamTarget): void {
+    runRawSshSession(client, head, target, {
+      broker: this.broker,
+      gateway: this.deps.gateway,
+      log: this.deps.log,
+      openTimeoutMs: this.deps.openTimeoutMs,
+      pingMs: this.deps.pingMs,
+      shutdown: this.deps.shutdown,
+      track: (taskId, relay) => this.track(taskId, relay),
+    });
+  }
+
+  /**
+   * Takes a runner's end of a stream from a runner in this process (`kawa up`), in place of its
+   * dial-back; false when no stream with this id waits for one.
+   */
+  acceptLocal(streamId: string, socket: Duplex): boolean {
+    return this.broker.joinLocal(streamId, socket);
   }
 
   /** A lifecycle listener: the streams of a task that stopped running close (after a grace). */

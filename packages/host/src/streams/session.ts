@@ -98,18 +98,20 @@ export function runStreamSession(client: WebSocket, target: StreamTarget, deps: 
   deps.broker.expect(streamId, { joined, failed: fail }, deps.openTimeoutMs, target.node);
 
   const { kind, taskId, cols, rows, command } = target;
-  deps.gateway.openStream(target.node, { streamId, taskId, kind, cols, rows, command }, deps.openTimeoutMs).then(
-    (result) => {
-      if (!result.ok) {
-        const message = result.error?.message ?? `node ${target.node} could not open the stream`;
-        return fail(new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
-      }
-      answered = true;
-      start();
-    },
-    (error: unknown) => {
-      if (!isKawaError(error)) deps.log.error({ err: error }, 'stream-open failed');
-      fail(isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host'));
-    },
-  );
+  deps.gateway
+    .openStream(target.node, { streamId, taskId, kind, cols, rows, command, raw: false }, deps.openTimeoutMs)
+    .then(
+      (result) => {
+        if (!result.ok) {
+          const message = result.error?.message ?? `node ${target.node} could not open the stream`;
+          return fail(new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
+        }
+        answered = true;
+        start();
+      },
+      (error: unknown) => {
+        if (!isKawaError(error)) deps.log.error({ err: error }, 'stream-open failed');
+        fail(isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host'));
+      },
+    );
 }

@@ -112,6 +112,8 @@ export function registerUpCommand(program: Command, context: CliContext, options
             hostUrl: host.url,
             joinToken,
             logLevel: flags.logLevel,
+            // SSH streams go from the runner to the host in-process, not over loopback.
+            localStreams: (streamId, socket) => host.acceptLocalStream(streamId, socket),
           }).catch((error: unknown) => {
             throw explainStartError(error, 'the runner');
           });

@@ -58,7 +58,7 @@ describe.skipIf(!ready)('a real sshd through the reverse stream', () => {
     bridge = createServer((client) => {
       const streamId = randomBytes(12).toString('base64url');
       const frame = { type: 'stream-open' as const, requestId: 1, streamId, taskId: vpsId, kind: 'ssh' as const };
-      void service.open({ ...frame, cols: 80, rows: 24, command: null }).then(async (outcome) => {
+      void service.open({ ...frame, cols: 80, rows: 24, command: null, raw: false }).then(async (outcome) => {
         if (!outcome.ok) {
           client.destroy();
           return;
@@ -123,6 +123,7 @@ describe.skipIf(!ready)('a real sshd through the reverse stream', () => {
       cols: 80,
       rows: 24,
       command: null,
+      raw: false,
     });
     expect(outcome).toEqual({ ok: true });
     await (await host.stream(streamId)).until('SSH-2.0-OpenSSH');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { StreamOpenFrame, TaskSpec } from '@kawa/protocol';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
@@ -13,7 +14,7 @@ import { taskSpec } from '../testing/executor-harness.js';
 import { FakeHost } from '../testing/fake-host.js';
 import { FAKE_BANNER, fakeSshdImage, TEST_PUBLIC_KEY } from '../testing/fake-sshd-image.js';
 import { waitFor } from '../testing/wait-for.js';
-import { createStreamService, type StreamService } from './stream-service.js';
+import { createStreamService, type LocalStreamSink, type StreamService } from './stream-service.js';
 import type { StreamSubject } from './stream-target.js';
 
 const ready = await dockerReady();
@@ -31,7 +32,7 @@ afterEach(async () => {
   service = harness = host = null;
 });
 
-async function setup(options: { dialTimeoutMs?: number } = {}) {
+async function setup(options: { dialTimeoutMs?: number; localStreams?: LocalStreamSink } = {}) {
   harness = await startDockerHarness();
   host = new FakeHost();
   const hostUrl = await host.listen();
@@ -64,6 +65,7 @@ const openFrame = (
   cols: 80,
   rows: 24,
   command: null,
+  raw: false,
   ...extra,
 });
 
@@ -105,6 +107,45 @@ describe.skipIf(!ready)('reverse streams', () => {
     // The VPS stops: sshd's side closes, and so does the stream.
     expect(await h.executor.control(vps.id, 'stop')).toEqual({ ok: true });
     expect([1000, 4502]).toContain((await stream.closed).code);
+  });
+
+  it('hands a raw ssh stream’s sshd connection to the host in its process, and dials back otherwise', async () => {
+    const handed: { streamId: string; socket: Duplex }[] = [];
+    let accept = true;
+    const { h, host, service } = await setup({
+      localStreams: (streamId, socket) => {
+        if (accept) handed.push({ streamId, socket });
+        return accept;
+      },
+    });
+    const vps = await runningVps(h);
+    const raw = openFrame(vps.id, 'ssh', { raw: true });
+    expect(await service.open(raw)).toEqual({ ok: true });
+    expect(host.streamAuthorizations).toEqual([]);
+    expect(handed.map(({ streamId }) => streamId)).toEqual([raw.streamId]);
+    // It is the connection to sshd: the banner, then the echo.
+    const socket = handed[0]?.socket as Duplex;
+    const bytes: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => bytes.push(chunk));
+    socket.write('ping\n');
+    await waitFor(() => Buffer.concat(bytes).toString().includes('ping\n'), 'the echo through the handed socket');
+    expect(Buffer.concat(bytes).toString()).toBe(`${FAKE_BANNER}ping\n`);
+
+    // A WebSocket client's stream (not raw) still dials back.
+    const framed = openFrame(vps.id, 'ssh');
+    expect(await service.open(framed)).toEqual({ ok: true });
+    expect(host.streamAuthorizations).toEqual(['Bearer join-secret']);
+
+    // No stream waits on the host's side: refused, and the connection is not left open.
+    accept = false;
+    const unknown = openFrame(vps.id, 'ssh', { raw: true });
+    expect(await service.open(unknown)).toMatchObject({ ok: false, code: 'KAWA_ERR_NOT_FOUND' });
+    expect(handed).toHaveLength(1);
+
+    // Stopping the runner closes what it handed over.
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await service.close();
+    await closed;
   });
 
   it('closes an ssh stream that sends a text frame with 4400', async () => {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { isKawaError, KawaError, type StreamOpenFrame } from '@kawa/protocol';
 import type WebSocket from 'ws';
 import type { DockerEngine } from '../executors/docker/docker-engine.js';
@@ -26,7 +27,15 @@ export interface StreamServiceOptions {
   maxStreams?: number;
   /** PEM CA certificate(s) to trust for a wss:// host, as the link's. */
   ca?: Buffer;
+  /** The host in this process (`kawa up`), which can take an SSH stream's end without a dial-back. */
+  localStreams?: LocalStreamSink;
 }
+
+/**
+ * Takes the runner's end of stream `streamId` in-process; false when the host has no such stream
+ * waiting (the runner then closes the socket and refuses the stream).
+ */
+export type LocalStreamSink = (streamId: string, socket: Duplex) => boolean;
 
 export interface StreamService {
   /** Opens the stream the host asked for; the outcome is the command-result's answer. */
@@ -59,6 +68,8 @@ function refusal(error: unknown): ControlOutcome {
 export function createStreamService(options: StreamServiceOptions): StreamService {
   const { engine, logger } = options;
   const sockets = new Set<WebSocket>();
+  /** sshd connections handed to the host in this process; closed with the service. */
+  const handedOver = new Set<Socket>();
   const stopping = new AbortController();
   let pending = 0;
 
@@ -76,11 +87,12 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
   async function open(frame: StreamOpenFrame): Promise<ControlOutcome> {
     if (stopping.signal.aborted)
       return { ok: false, code: 'KAWA_ERR_RUNNER_UNAVAILABLE', message: `node ${options.nodeName} is stopping` };
-    if (sockets.size + pending >= (options.maxStreams ?? MAX_STREAMS))
+    const openNow = sockets.size + handedOver.size + pending;
+    if (openNow >= (options.maxStreams ?? MAX_STREAMS))
       return {
         ok: false,
         code: 'KAWA_ERR_INVALID_STATE',
-        message: `node ${options.nodeName} already has ${sockets.size + pending} open streams; close some first`,
+        message: `node ${options.nodeName} already has ${openNow} open streams; close some first`,
       };
     const target = streamTarget(frame.kind, frame.taskId, options.subject(frame.taskId), options.nodeName);
     if ('ok' in target) return target;
@@ -88,6 +100,8 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
     let tcp: Socket | null = null;
     let socket: WebSocket;
     let command: string[] = [];
+    const local = frame.kind === 'ssh' && frame.raw ? options.localStreams : undefined;
+    if (local !== undefined) return handOver(frame, target.containerId, local);
     try {
       if (frame.kind === 'ssh') tcp = await prepareSsh(target.containerId, frame.taskId);
       else command = frame.command ?? [await firstShell(engine, target.containerId, frame.taskId)];
@@ -118,10 +132,39 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
     return { ok: true };
   }
 
+  /** An unframed SSH stream to the host in this process: its end is the sshd connection itself. */
+  async function handOver(
+    frame: StreamOpenFrame,
+    containerId: string,
+    local: LocalStreamSink,
+  ): Promise<ControlOutcome> {
+    pending += 1;
+    let tcp: Socket;
+    try {
+      tcp = await prepareSsh(containerId, frame.taskId);
+    } catch (error) {
+      logger.debug(`stream ${frame.streamId} (ssh, task ${frame.taskId}) refused: ${errorMessage(error)}`);
+      return refusal(error);
+    } finally {
+      pending -= 1;
+    }
+    if (stopping.signal.aborted || !local(frame.streamId, tcp)) {
+      tcp.destroy();
+      return refusal(
+        new KawaError('KAWA_ERR_NOT_FOUND', 'no stream with this id waits for its runner (unknown, expired or joined)'),
+      );
+    }
+    handedOver.add(tcp);
+    tcp.once('close', () => handedOver.delete(tcp));
+    logger.debug(`stream ${frame.streamId} open: ssh into task ${frame.taskId}, handed over in-process`);
+    return { ok: true };
+  }
+
   return {
     open,
     async close() {
       stopping.abort();
+      for (const tcp of handedOver) tcp.destroy();
       await Promise.all(
         [...sockets].map(
           (socket) =>

@@ -1,4 +1,4 @@
-import { proxyCommand, sshConfigWord } from './proxy-command.js';
+import { proxyCommand, sshConfigWord, type ProxyMode } from './proxy-command.js';
 import type { SshFiles } from './vps-alias.js';
 import type { GlobalOptions } from '../../context.js';
 import type { SelfCommand } from '../../system/self-command.js';
@@ -23,12 +23,14 @@ export function renderConfigBlock(
   globals: Readonly<GlobalOptions>,
   cwd: string,
   files: SshFiles,
+  mode: ProxyMode,
 ): string {
   const lines = [
     BLOCK_START,
     'Host kawa-*',
     '  User root',
-    `  ProxyCommand ${proxyCommand(self, globals, cwd, '%n')}`,
+    `  ProxyCommand ${proxyCommand(self, globals, cwd, '%n', mode)}`,
+    ...(mode === 'fdpass' ? ['  ProxyUseFdpass yes'] : []),
     `  UserKnownHostsFile ${sshConfigWord(files.knownHosts)}`,
     '  StrictHostKeyChecking accept-new',
     '  HashKnownHosts no',

@@ -31,7 +31,9 @@ describe('kawa ssh config', () => {
     const run = await runWith(['ssh', 'config'], { env: { HOME: home } });
     expect(run.code).toBe(0);
     expect(run.stdout.startsWith(`${BLOCK_START}\nHost kawa-*\n  User root\n`)).toBe(true);
-    expect(run.stdout).toContain('  ProxyCommand /usr/bin/node /opt/kawa/bin/kawa.js ssh --stdio %n\n');
+    expect(run.stdout).toContain(
+      '  ProxyCommand env NODE_CHANNEL_FD=1 /usr/bin/node /opt/kawa/bin/kawa.js ssh --fdpass %n\n  ProxyUseFdpass yes\n',
+    );
     expect(run.stderr).toBe(`(add it to ${home}/.ssh/config with: kawa ssh config --write)\n`);
     expect(() => statSync(join(home, '.ssh'))).toThrow();
   });
@@ -52,7 +54,10 @@ describe('kawa ssh config', () => {
 
     const vps = resolved(path, 'kawa-42');
     expect(vps.get('user')).toEqual(['root']);
-    expect(vps.get('proxycommand')).toEqual(['/usr/bin/node /opt/kawa/bin/kawa.js ssh --stdio %n']);
+    expect(vps.get('proxycommand')).toEqual([
+      'env NODE_CHANNEL_FD=1 /usr/bin/node /opt/kawa/bin/kawa.js ssh --fdpass %n',
+    ]);
+    expect(vps.get('proxyusefdpass')).toEqual(['yes']);
     expect(vps.get('userknownhostsfile')).toEqual([`${home}/.kawa/known_hosts`]);
     expect(vps.get('stricthostkeychecking')).toEqual(['accept-new']);
     expect(vps.get('identityfile')?.[0]).toBe(`${home}/.kawa/keys/%n`);
@@ -82,7 +87,9 @@ describe('kawa ssh config', () => {
     expect(text.startsWith(`Host first\n  User a\n${BLOCK_START}\nHost kawa-*\n`)).toBe(true);
     expect(text.endsWith(`${BLOCK_END}\nHost last\n  User z\n`)).toBe(true);
     expect(text).not.toContain('ProxyCommand old');
-    expect(text).toContain('ProxyCommand /usr/bin/node /opt/kawa/bin/kawa.js --host-url http://10.0.0.5:8000 ssh');
+    expect(text).toContain(
+      'ProxyCommand env NODE_CHANNEL_FD=1 /usr/bin/node /opt/kawa/bin/kawa.js --host-url http://10.0.0.5:8000 ssh',
+    );
   });
 
   it('never writes the token into the file', async () => {

@@ -8,6 +8,7 @@ import { writeLine } from '../../io.js';
 import { writeJson } from '../../output/json.js';
 import { selfCommand } from '../../system/self-command.js';
 import { renderConfigBlock, withConfigBlock } from './config-block.js';
+import { proxyModeFor } from './proxy-command.js';
 import { sshFiles } from './vps-alias.js';
 
 function readIfThere(path: string): string {
@@ -53,7 +54,8 @@ export function registerSshConfig(ssh: Command, context: CliContext): void {
       context.run((options: { write?: boolean; json?: boolean }) => {
         const { io } = context;
         const files = sshFiles(io);
-        const block = renderConfigBlock(selfCommand(io), context.globals(), io.cwd, files);
+        const mode = proxyModeFor(context.config().client.host_url);
+        const block = renderConfigBlock(selfCommand(io), context.globals(), io.cwd, files, mode);
         const path = join(io.env.HOME ?? homedir(), '.ssh', 'config');
         let changed = false;
         if (options.write === true) {

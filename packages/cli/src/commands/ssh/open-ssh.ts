@@ -3,7 +3,7 @@ import { KawaError, isFinalStatus, type Task } from '@kawa/protocol';
 import type { CliContext } from '../../context.js';
 import { systemProcesses } from '../../system/processes.js';
 import { selfCommand } from '../../system/self-command.js';
-import { proxyCommand } from './proxy-command.js';
+import { proxyCommand, proxyModeFor } from './proxy-command.js';
 import { sshArgs } from './ssh-args.js';
 import { generatedKeyPath, sshFiles } from './vps-alias.js';
 
@@ -42,7 +42,8 @@ function notReachable(task: Task): KawaError | null {
  */
 export async function openSsh(context: CliContext, id: number, passThrough: readonly string[]): Promise<number> {
   const { io } = context;
-  const task = await context.client().call('getTask', { params: { id } });
+  const client = context.client();
+  const task = await client.call('getTask', { params: { id } });
   const problem = notReachable(task);
   if (problem !== null) throw problem;
   const files = sshFiles(io);
@@ -50,9 +51,11 @@ export async function openSsh(context: CliContext, id: number, passThrough: read
   mkdirSync(files.kawaDir, { recursive: true, mode: 0o700 });
   const keyPath = generatedKeyPath(files, id);
   const globals = context.globals();
+  const mode = proxyModeFor(client.baseUrl);
   const args = sshArgs({
     id,
-    proxy: proxyCommand(selfCommand(io), globals, io.cwd, String(id)),
+    proxy: proxyCommand(selfCommand(io), globals, io.cwd, String(id), mode),
+    fdpass: mode === 'fdpass',
     knownHosts: files.knownHosts,
     identityFile: existsSync(keyPath) ? keyPath : null,
     passThrough,

@@ -5,6 +5,8 @@ export interface SshArgsInput {
   id: number;
   /** From proxyCommand(). */
   proxy: string;
+  /** Whether the proxy hands ssh its connection (ProxyUseFdpass). */
+  fdpass: boolean;
   knownHosts: string;
   /** The key `vps create --generate-key` made for this VPS, when there is one. */
   identityFile: string | null;
@@ -26,6 +28,7 @@ export function sshArgs(input: SshArgsInput): string[] {
   return [
     '-o',
     `ProxyCommand=${input.proxy}`,
+    ...(input.fdpass ? ['-o', 'ProxyUseFdpass=yes'] : []),
     '-o',
     `HostKeyAlias=${alias}`,
     '-o',

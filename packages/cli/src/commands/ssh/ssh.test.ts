@@ -38,7 +38,9 @@ describe('kawa ssh <id>', () => {
     expect(run.seen[0]?.file).toBe('ssh');
     expect(run.seen[0]?.args).toEqual([
       '-o',
-      'ProxyCommand=/usr/bin/node /opt/kawa/bin/kawa.js ssh --stdio 42',
+      'ProxyCommand=env NODE_CHANNEL_FD=1 /usr/bin/node /opt/kawa/bin/kawa.js ssh --fdpass 42',
+      '-o',
+      'ProxyUseFdpass=yes',
       '-o',
       'HostKeyAlias=kawa-42',
       '-o',
@@ -86,8 +88,8 @@ describe('kawa ssh <id>', () => {
     expect(run.code).toBe(0);
     const args = fake.seen[0]?.args ?? [];
     expect(args[1]).toBe(
-      'ProxyCommand=/usr/bin/node /opt/kawa/bin/kawa.js --config /home/u/rel/kawa.toml ' +
-        '--host-url http://kawa.test:8000 ssh --stdio 42',
+      'ProxyCommand=env NODE_CHANNEL_FD=1 /usr/bin/node /opt/kawa/bin/kawa.js --config /home/u/rel/kawa.toml ' +
+        '--host-url http://kawa.test:8000 ssh --fdpass 42',
     );
     expect(args.join(' ')).not.toContain('s3cret');
     expect(fake.seen[0]?.env?.KAWA_CLIENT_TOKEN).toBe('s3cret');
@@ -102,8 +104,22 @@ describe('kawa ssh <id>', () => {
       self: { node: '/opt/my node/bin/node', script: "/opt/it's 100%/kawa.js" },
     });
     expect(fake.seen[0]?.args[1]).toBe(
-      `ProxyCommand='/opt/my node/bin/node' '/opt/it'\\''s 100%%/kawa.js' ssh --stdio 42`,
+      `ProxyCommand=env NODE_CHANNEL_FD=1 '/opt/my node/bin/node' '/opt/it'\\''s 100%%/kawa.js' ssh --fdpass 42`,
     );
+  });
+
+  it('pipes through --stdio, without ProxyUseFdpass, for a TLS host (ssh cannot speak TLS itself)', async () => {
+    const host = hostWith(vps());
+    const fake = fakeProcesses();
+    await runWith(['ssh', '--host-url', 'https://kawa.test:8443', '42', 'true'], {
+      fetch: host.fetch,
+      processes: fake.processes,
+    });
+    const args = fake.seen[0]?.args ?? [];
+    expect(args[1]).toBe(
+      'ProxyCommand=/usr/bin/node /opt/kawa/bin/kawa.js --host-url https://kawa.test:8443 ssh --stdio 42',
+    );
+    expect(args).not.toContain('ProxyUseFdpass=yes');
   });
 
   it('refuses a command task with KAWA_ERR_NOT_A_VPS and the command that fits, without running ssh', async () => {

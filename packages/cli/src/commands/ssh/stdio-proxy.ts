@@ -1,10 +1,9 @@
-import type { RawData } from 'ws';
-import { errorFromWire, parseTerminalFrame, type SocketTarget } from '@kawa/client';
-import type { KawaError } from '@kawa/protocol';
+import type { Socket } from 'node:net';
+import { hostUnreachable, type SocketTarget } from '@kawa/client';
+import { KawaError } from '@kawa/protocol';
+import { UsageError } from '../../errors.js';
 import type { CliOutput } from '../../io.js';
-import { openStreamSocket } from '../../socket/open-socket.js';
-import { closeError } from '../../socket/socket-errors.js';
-import { closeSocket, forwardInput, frameBytes, writeFrame } from '../../socket/socket-pipe.js';
+import { httpUrlOf, openRawSsh } from './raw-stream.js';
 
 export interface StdioProxyOptions {
   /** The vpsSsh route's URL and auth headers, from `client.socket`. */
@@ -16,88 +15,86 @@ export interface StdioProxyOptions {
   output: CliOutput;
 }
 
-/** Closes that end a stream normally: sshd hung up, or the host went away politely. */
-const NORMAL_CLOSES = new Set([1000, 1001, 1005]);
-/** After ssh hangs up, how long to wait for the host to confirm the close. */
+/** After ssh hangs up, how long to wait for the host to close its side. */
 const CLOSE_GRACE_MS = 2_000;
 
 /**
  * `kawa ssh --stdio`: the bytes of one SSH connection between stdin/stdout and the host's
- * vpsSsh WebSocket, as ssh's ProxyCommand expects. Resolves when either side ends; rejects
- * with a KawaError for a refused upgrade (no token, not a VPS, …), an `error` frame, or a close
- * with an error code. Nothing is ever written to `output` but the server's bytes.
+ * vpsSsh route, upgraded to unframed bytes (`kawa-ssh`), as ssh's ProxyCommand expects.
+ * Resolves when either side ends; rejects with the host's coded refusal of the upgrade (no
+ * token, not a VPS, …) or, when the connection breaks midway, KAWA_ERR_HOST_UNREACHABLE.
+ * Nothing is ever written to `output` but the server's bytes.
  */
 export async function runStdioProxy(options: StdioProxyOptions): Promise<void> {
   const { target, baseUrl, input, output } = options;
-  let settled = false;
+  const { socket, head } = await openRawSsh(target, baseUrl);
+  socket.setNoDelay(true);
+  if (head.length > 0) output.write(head);
   let inputEnded = false;
-  let undoInput: () => void = () => undefined;
-  let finish: (error?: KawaError) => void = () => undefined;
-  const { socket, opened, lastError } = openStreamSocket(
-    target,
-    baseUrl,
-    'open an SSH stream on',
-    (error) => finish(error),
-    {
-      // Client frames must carry a mask key. Masking keeps a browser's scripts from making bytes
-      // that a proxy on the way could take for HTTP; this payload is SSH ciphertext no script
-      // chooses. A zero key makes masking (here) and unmasking (on the host) no-ops, which are
-      // otherwise a byte-by-byte XOR in JavaScript and the slowest step of a bulk copy.
-      generateMask: (mask: Buffer) => mask.fill(0),
-    },
-  );
-
-  const done = new Promise<void>((resolve, reject) => {
-    finish = (error) => {
-      if (settled) return;
-      settled = true;
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      const bytes = frameBytes(data);
-      if (isBinary) return writeFrame(bytes, socket, output);
-      // A text frame is a control frame: an error ends the stream with its code.
-      try {
-        const frame = parseTerminalFrame(bytes.toString('utf8'));
-        finish(frame.type === 'error' ? errorFromWire(frame) : undefined);
-      } catch (error) {
-        finish(error as KawaError);
-      }
-      socket.close(1000);
-    });
-    socket.on('close', (code, reason) => {
-      if (inputEnded || (opened() && NORMAL_CLOSES.has(code))) return finish();
-      finish(
-        closeError(
-          { code, reason: reason.toString('utf8') },
-          baseUrl,
-          lastError(),
-          'SSH stream',
-          'keep an SSH stream open on',
-        ),
-      );
-    });
-    socket.once('open', () => {
-      if (settled) return;
-      undoInput = forwardInput(
-        socket,
-        input,
-        () => settled,
-        () => {
-          // ssh closed its side: the connection is over once what was sent has gone.
-          inputEnded = true;
-          socket.close(1000);
-          setTimeout(() => finish(), CLOSE_GRACE_MS);
-        },
-      );
-    });
-  });
-
+  let broken: Error | undefined;
   try {
-    await done;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        if (!output.write(chunk) && output.once) {
+          socket.pause();
+          output.once('drain', () => socket.resume());
+        }
+      });
+      socket.on('error', (error) => (broken = error));
+      socket.once('close', () => {
+        if (broken === undefined || inputEnded) return resolve();
+        reject(hostUnreachable(baseUrl, broken, 'keep an SSH stream open on'));
+      });
+      // ssh closed its side: the connection is over once what was sent has gone.
+      input.once('end', () => {
+        inputEnded = true;
+        setTimeout(resolve, CLOSE_GRACE_MS).unref();
+      });
+      input.pipe(socket);
+    });
   } finally {
-    undoInput();
-    closeSocket(socket, CLOSE_GRACE_MS);
+    input.unpipe(socket);
+    input.pause();
+    socket.destroy();
+  }
+}
+
+export interface FdPassOptions {
+  target: SocketTarget;
+  baseUrl: string;
+  /** Hands the socket to ssh (CliIo.passSocket); undefined when ssh did not start us that way. */
+  passSocket: ((socket: Socket) => Promise<void>) | undefined;
+}
+
+/**
+ * `kawa ssh --fdpass`: opens the same upgraded connection and hands the socket itself to ssh
+ * (ProxyUseFdpass), then exits, so the SSH bytes flow between ssh and the host with no process
+ * in between. The host sends nothing after its 101 until ssh's first byte, and ssh sends nothing
+ * before this process has exited, so no byte is read here. Plain http only: ssh cannot speak TLS.
+ */
+export async function runFdPass(options: FdPassOptions): Promise<void> {
+  const { target, baseUrl, passSocket } = options;
+  if (httpUrlOf(target).protocol !== 'http:')
+    throw new UsageError(
+      'KAWA_ERR_USAGE',
+      `--fdpass hands ssh a plain TCP connection, but the host at ${baseUrl} takes TLS: use --stdio`,
+    );
+  if (passSocket === undefined)
+    throw new UsageError(
+      'KAWA_ERR_USAGE',
+      '--fdpass is for ssh: ProxyUseFdpass=yes with ProxyCommand `env NODE_CHANNEL_FD=1 kawa ssh --fdpass ID` ' +
+        '(what kawa ssh and kawa ssh config write); run kawa ssh ID, or use --stdio',
+    );
+  const { socket, head } = await openRawSsh(target, baseUrl);
+  if (head.length > 0) {
+    socket.destroy();
+    throw new KawaError('KAWA_ERR_PROTOCOL', 'the host sent SSH bytes before ssh spoke; use --stdio');
+  }
+  socket.setNoDelay(true);
+  try {
+    await passSocket(socket);
+  } catch (error) {
+    socket.destroy();
+    throw new KawaError('KAWA_ERR_INTERNAL', `could not hand the connection to ssh: ${(error as Error).message}`);
   }
 }
