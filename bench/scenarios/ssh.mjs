@@ -135,9 +135,11 @@ export async function sshBench({ deadline }) {
       `| \`kawa ssh ID true\` p50 (ms) | ${fmt(setup.cli.p50, 0)} | | | |`,
       `| scp of ${COPY_MB} MB (MB/s, median of ${proxiedRates.length}) | ${fmt(rate.kawa, 0)} | ${fmt(rate.direct, 0)} | ${fmt(rate.kawa / rate.direct, 2)}× | ≥ 0.8× |`,
       '',
-      `Through Kawa is OpenSSH with \`ProxyCommand node kawa ssh --stdio ID\` (what \`ssh kawa-ID\` runs after \`kawa ssh config --write\`): ` +
-        "the bytes go client → WebSocket → host relay → the reverse stream the runner dialled back → sshd at the container's address (the runner's first choice; the published port is its fallback). " +
-        `Direct is the same ssh and key to that port. ${setup.kawa.n} sessions each, alternated; \`kawa ssh\` adds the CLI's own start and its task check. ` +
+      'Through Kawa is OpenSSH with `ProxyUseFdpass yes` and `ProxyCommand env NODE_CHANNEL_FD=1 node kawa ssh --fdpass ID` ' +
+        '(what `ssh kawa-ID` runs after `kawa ssh config --write` for an http host): the proxy opens the authenticated `kawa-ssh` upgrade ' +
+        "on the host, hands ssh the socket and exits; the host pipes it to sshd at the container's address, which the runner in the same " +
+        'process (`kawa up`) connected and handed over. ' +
+        `Direct is the same ssh and key to the port published on 127.0.0.1 (docker-proxy). ${setup.kawa.n} sessions each, alternated; \`kawa ssh\` adds the CLI's own start and its task check. ` +
         `scp copies ${COPY_MB} MB of random bytes to /dev/null in the VPS, alternated, after one warm-up copy each way.`,
     ];
     return {
