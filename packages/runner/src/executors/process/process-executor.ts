@@ -247,8 +247,10 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
         exitPath: exitFilePath(table.dir, spec.id),
       });
       task.pid = child.pid;
-      // Read now, while the pid is surely the task's; records written later carry it.
-      void readProcStat(child.pid, procRoot).then((stat) => (task.pidStartTime ??= stat?.startTime ?? null));
+      // Read now, while the pid is surely the task's; records written later carry it. The
+      // spawn helper reads it before it can reap the process, saving the runner the file read.
+      if (child.startTime !== undefined) task.pidStartTime = child.startTime;
+      else void readProcStat(child.pid, procRoot).then((stat) => (task.pidStartTime ??= stat?.startTime ?? null));
       task.startedAt = clock.now();
       task.status = 'running';
       logger.debug(`task ${spec.id} running as pid ${child.pid}`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger.js';
+import { readProcStat } from '../../system/proc-stat.js';
 import { waitFor } from '../../testing/wait-for.js';
 import { createHelperSpawner } from './spawn-helper.js';
 import { nodeSpawner, type Spawner, type SpawnRequest } from './spawner.js';
@@ -75,6 +76,19 @@ const parentOf = async (pid: number): Promise<number> => {
 };
 
 describe('the spawn helper', () => {
+  it('reports the start time of the pid it spawned, as /proc/<pid>/stat has it', async () => {
+    const spawner = createHelperSpawner(createLogger('silent'));
+    try {
+      const child = await spawner.spawn(request(['sleep', '30']));
+      expect(child.startTime).toMatch(/^\d+$/);
+      expect(child.startTime).toBe((await readProcStat(child.pid))?.startTime);
+      process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('outlives SIGINT and SIGTERM, so a Ctrl-C reaches the runner and not its tasks', async () => {
     const spawner = createHelperSpawner(createLogger('silent'));
     const child = await spawner.spawn(request(['sleep', '30']));

@@ -27,6 +27,11 @@ export interface ProcessExit {
 
 export interface SpawnedProcess {
   pid: number;
+  /**
+   * The process's start time from /proc/<pid>/stat, when the spawner read it (null: it could
+   * not); absent when the caller has to read it itself.
+   */
+  startTime?: string | null;
   exited: Promise<ProcessExit>;
 }
 
