@@ -13,9 +13,9 @@ const CLOSE_WAIT_MS = 2000;
 
 /**
  * The helper's program, plain JavaScript so that it runs from source and from dist alike.
- * It opens the log files, spawns as nodeSpawner does, and reports the pid (with its start time,
+ * It makes the request's dirs, opens the log files, spawns as nodeSpawner does, and reports the pid (with its start time,
  * which costs it one synchronous read and the runner nothing) and later the exit.
- * Its synchronous opens block only itself. It runs in its own session and ignores SIGINT and
+ * Its synchronous mkdirs and opens block only itself. It runs in its own session and ignores SIGINT and
  * SIGTERM, so that a Ctrl-C or a service stop reaches the runner, which kills and reports its
  * tasks, instead of taking their exit statuses away. When the runner goes (a crash), the
  * helper stays until its last task has ended: it is their parent, the only process that can
@@ -24,7 +24,7 @@ const CLOSE_WAIT_MS = 2000;
  */
 const HELPER_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
-const { openSync, closeSync, readFileSync, writeFileSync, renameSync } = require('node:fs');
+const { openSync, closeSync, mkdirSync, readFileSync, writeFileSync, renameSync } = require('node:fs');
 const send = (message) => { if (process.connected) process.send(message); };
 let children = 0;
 let orphaned = false;
@@ -48,6 +48,7 @@ process.on('message', (request) => {
   const fds = [];
   let child;
   try {
+    for (const dir of request.dirs ?? []) mkdirSync(dir, { recursive: true });
     fds.push(openSync(request.stdoutPath, 'w', 0o644));
     fds.push(openSync(request.stderrPath, 'w', 0o644));
     child = spawn(request.file, request.args, { cwd: request.cwd, env: request.env, detached: true, stdio: ['ignore', fds[0], fds[1]] });

@@ -68,6 +68,21 @@ describe.each(spawners)('spawning %s', (_name, make) => {
       code: 'ENOENT',
     });
   });
+
+  it('makes the request’s dirs, with their parents, before it opens the log files', async () => {
+    const base = await mkdtemp(join(dir, 'dirs-'));
+    const logDir = join(base, 'logs', '42');
+    const scratch = join(base, 'local-temp', 'task-42');
+    const child = await spawner.spawn(
+      request(['sh', '-c', 'test -d "$0" && echo made', scratch], {
+        dirs: [logDir, scratch],
+        stdoutPath: join(logDir, 'stdout.log'),
+        stderrPath: join(logDir, 'stderr.log'),
+      }),
+    );
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(await readFile(join(logDir, 'stdout.log'), 'utf8')).toBe('made\n');
+  });
 });
 
 const parentOf = async (pid: number): Promise<number> => {
