@@ -12,6 +12,8 @@ export interface PreflightContext {
   unshare: () => Promise<string | null>;
   /** findExecutable, possibly cached. */
   findCommand: (command: string, searchPath: string, cwd: string) => Promise<FindResult>;
+  /** checkWorkdir, possibly cached (see cachedCheckWorkdir). */
+  checkWorkdir?: (workdir: string, nodeName: string) => Promise<KawaError | null>;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function preflight(
   context: PreflightContext,
 ): Promise<LaunchTools> {
   const [workdirError, commandError, tools] = await Promise.all([
-    checkWorkdir(workdir, context.nodeName),
+    (context.checkWorkdir ?? checkWorkdir)(workdir, context.nodeName),
     checkCommand(spec.command[0] as string, searchPath, workdir, context),
     resolveTools(spec, context),
   ]);
@@ -35,7 +37,8 @@ export async function preflight(
   return tools;
 }
 
-async function checkWorkdir(workdir: string, nodeName: string): Promise<KawaError | null> {
+/** Why `workdir` cannot be a task's working directory, or null when it can. */
+export async function checkWorkdir(workdir: string, nodeName: string): Promise<KawaError | null> {
   try {
     if ((await stat(workdir)).isDirectory()) return null;
     return new KawaError(
@@ -48,6 +51,27 @@ async function checkWorkdir(workdir: string, nodeName: string): Promise<KawaErro
       `the working directory ${workdir} does not exist on node ${nodeName}; create it or pass another --workdir`,
     );
   }
+}
+
+/**
+ * checkWorkdir that trusts a directory it found for `ttlMs`: most tasks share one workdir (the
+ * shared data dir), and a stat per task costs the runner a thread-pool round trip before every
+ * spawn. A dir removed within that time makes the spawn fail instead; the executor then checks
+ * again, uncached, for the message.
+ */
+export function cachedCheckWorkdir(ttlMs: number, now: () => number = Date.now): typeof checkWorkdir {
+  const found = new Map<string, number>();
+  return async (workdir, nodeName) => {
+    if ((found.get(workdir) ?? 0) > now()) return null;
+    const error = await checkWorkdir(workdir, nodeName);
+    if (error === null) {
+      if (found.size >= 1000) found.clear();
+      found.set(workdir, now() + ttlMs);
+    } else {
+      found.delete(workdir);
+    }
+    return error;
+  };
 }
 
 async function checkCommand(

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -62,6 +62,18 @@ describe.skipIf(!isRoot)('process executor on real cgroups', () => {
     expect(h.events.filter((event) => event.status === 'running')).toEqual([]);
     expect(h.events.find((event) => event.taskId === 4)?.message).toMatch(/"no-such-command-kawa" was not found/);
     expect(h.events.find((event) => event.taskId === 5)?.message).toMatch(/\/no\/such\/dir does not exist/);
+  });
+
+  it('fails a task whose workdir went since the last (cached) check with the workdir message', async () => {
+    const h = await start();
+    const workdir = join(h.root, 'gone-soon');
+    await mkdir(workdir);
+    h.executor.start(taskSpec(21, ['true'], { workdir }));
+    expect((await h.event(21, ['completed', 'failed'])).status).toBe('completed');
+    await rmdir(workdir);
+    h.executor.start(taskSpec(22, ['true'], { workdir }));
+    expect(await h.event(22, ['failed'])).toMatchObject({ errorCode: 'KAWA_ERR_SPAWN_FAILED' });
+    expect(h.events.find((event) => event.taskId === 22)?.message).toMatch(/gone-soon does not exist/);
   });
 
   it('gives the task a clean env with the KAWA_* variables, in the shared data dir', async () => {

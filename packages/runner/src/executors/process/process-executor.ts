@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   isKawaError,
@@ -23,7 +23,7 @@ import type { CgroupDriver, TaskCgroup } from './cgroups/task-cgroup.js';
 import { newLiveTask, signalGroup, type LiveTask } from './live-task.js';
 import { classifyExit, type FinalOutcome } from './exit-status.js';
 import { buildLaunchArgv } from './launch-argv.js';
-import { preflight, type PreflightContext } from './preflight.js';
+import { cachedCheckWorkdir, checkWorkdir, preflight, type PreflightContext } from './preflight.js';
 import { createHelperSpawner } from './spawn-helper.js';
 import { createTaskControls, type ControlOutcome } from './task-control.js';
 import type { ProcessExit, Spawner } from './spawner.js';
@@ -82,6 +82,8 @@ const RECORD_DELAY_MS = 200;
 const FINAL_RECORD_DELAY_MS = 250;
 /** Task starts in flight at once; enough to overlap one start's I/O with another's spawn. */
 const LAUNCH_SLOTS = 4;
+/** How long a workdir found to exist is trusted (see cachedCheckWorkdir). */
+const WORKDIR_CHECK_TTL_MS = 1000;
 /** How often an adopted task (not the runner's child, so not waited for) is looked at. */
 const ADOPTED_POLL_MS = 200;
 /** A gone process whose exit file has not appeared after this lost its status. */
@@ -123,6 +125,7 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     numactlSetting: options.numactlPath,
     unshare: resolveTool('unshare'),
     findCommand: cachedFindExecutable(10_000),
+    checkWorkdir: cachedCheckWorkdir(WORKDIR_CHECK_TTL_MS),
   };
 
   function emit(
@@ -231,24 +234,24 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
     const logDir = join(logsDir, String(spec.id));
     let cgroup: TaskCgroup | null = null;
     try {
-      const [tools] = await Promise.all([
-        preflight(spec, workdir, env.PATH ?? options.baseEnv.PATH, preflightContext),
-        mkdir(logDir, { recursive: true }),
-        mkdir(taskLocalTempDir(options.localTempDir, spec.id), { recursive: true }),
-      ]);
+      const tools = await preflight(spec, workdir, env.PATH ?? options.baseEnv.PATH, preflightContext);
       const argv = buildLaunchArgv(spec, tools);
       if (task.killRequested) throw new Error('killed before start');
       cgroup = task.cgroup = await cgroups.create(spec.id, { cores: spec.cores, memoryBytes: spec.memoryBytes });
       const child = await spawner.spawn({
         ...cgroup.launch(argv, env),
         cwd: workdir,
+        // Made by the spawner, off the runner's event loop and in the same round trip.
+        dirs: [logDir, taskLocalTempDir(options.localTempDir, spec.id)],
         stdoutPath: join(logDir, logFileName('stdout')),
         stderrPath: join(logDir, logFileName('stderr')),
         exitPath: exitFilePath(table.dir, spec.id),
       });
       task.pid = child.pid;
-      // Read now, while the pid is surely the task's; records written later carry it.
-      void readProcStat(child.pid, procRoot).then((stat) => (task.pidStartTime ??= stat?.startTime ?? null));
+      // Read now, while the pid is surely the task's; records written later carry it. The
+      // spawn helper reads it before it can reap the process, saving the runner the file read.
+      if (child.startTime !== undefined) task.pidStartTime = child.startTime;
+      else void readProcStat(child.pid, procRoot).then((stat) => (task.pidStartTime ??= stat?.startTime ?? null));
       task.startedAt = clock.now();
       task.status = 'running';
       logger.debug(`task ${spec.id} running as pid ${child.pid}`);
@@ -260,7 +263,10 @@ export function createProcessExecutor(options: ProcessExecutorOptions): ProcessE
       );
       // A kill that arrived while the process was being spawned.
       if (task.killRequested) await killProcesses(task);
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
+      // The workdir check may have trusted a dir that is gone since (see cachedCheckWorkdir).
+      if (!isKawaError(error)) error = (await checkWorkdir(workdir, options.nodeName)) ?? error;
       if (cgroup !== null) await cgroup.remove().catch(() => {});
       await rmdir(taskLocalTempDir(options.localTempDir, spec.id)).catch(() => {});
       if (task.killRequested) {

@@ -13,8 +13,9 @@ const CLOSE_WAIT_MS = 2000;
 
 /**
  * The helper's program, plain JavaScript so that it runs from source and from dist alike.
- * It opens the log files, spawns as nodeSpawner does, and reports the pid and later the exit.
- * Its synchronous opens block only itself. It runs in its own session and ignores SIGINT and
+ * It makes the request's dirs, opens the log files, spawns as nodeSpawner does, and reports the pid (with its start time,
+ * which costs it one synchronous read and the runner nothing) and later the exit.
+ * Its synchronous mkdirs and opens block only itself. It runs in its own session and ignores SIGINT and
  * SIGTERM, so that a Ctrl-C or a service stop reaches the runner, which kills and reports its
  * tasks, instead of taking their exit statuses away. When the runner goes (a crash), the
  * helper stays until its last task has ended: it is their parent, the only process that can
@@ -23,7 +24,7 @@ const CLOSE_WAIT_MS = 2000;
  */
 const HELPER_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
-const { openSync, closeSync, writeFileSync, renameSync } = require('node:fs');
+const { openSync, closeSync, mkdirSync, readFileSync, writeFileSync, renameSync } = require('node:fs');
 const send = (message) => { if (process.connected) process.send(message); };
 let children = 0;
 let orphaned = false;
@@ -32,10 +33,22 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 // The runner's stderr may be a pipe nobody reads any more (it crashed): that must not end the helper.
 process.stderr.on('error', () => {});
+// The start time from /proc/<pid>/stat (see proc-stat.ts), read while this process has not
+// reaped the child yet, so the pid surely names it.
+const startTimeOf = (pid) => {
+  try {
+    const text = readFileSync('/proc/' + pid + '/stat', 'utf8');
+    const startTime = text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+    return startTime !== undefined && /^\\d+$/.test(startTime) ? startTime : null;
+  } catch {
+    return null;
+  }
+};
 process.on('message', (request) => {
   const fds = [];
   let child;
   try {
+    for (const dir of request.dirs ?? []) mkdirSync(dir, { recursive: true });
     fds.push(openSync(request.stdoutPath, 'w', 0o644));
     fds.push(openSync(request.stderrPath, 'w', 0o644));
     child = spawn(request.file, request.args, { cwd: request.cwd, env: request.env, detached: true, stdio: ['ignore', fds[0], fds[1]] });
@@ -65,12 +78,12 @@ process.on('message', (request) => {
     send({ id: request.id, exit: exitFile ? { code, signal, exitFile } : { code, signal } });
     if (orphaned && children === 0) process.exit(0);
   });
-  send({ id: request.id, pid: child.pid });
+  send({ id: request.id, pid: child.pid, startTime: startTimeOf(child.pid) });
 });
 `;
 
 type HelperReply =
-  | { id: number; pid: number }
+  | { id: number; pid: number; startTime: string | null }
   | { id: number; exit: ProcessExit }
   | { id: number; error: { code: string | null; message: string } };
 
@@ -96,7 +109,7 @@ export function createHelperSpawner(logger: Logger, execPath: string = process.e
     const entry = pending.get(reply.id);
     if (entry === undefined) return;
     if ('pid' in reply) {
-      entry.started?.resolve({ pid: reply.pid, exited: entry.exited });
+      entry.started?.resolve({ pid: reply.pid, startTime: reply.startTime, exited: entry.exited });
       entry.started = null;
       return;
     }

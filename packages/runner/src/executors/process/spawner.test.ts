@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger.js';
+import { readProcStat } from '../../system/proc-stat.js';
 import { waitFor } from '../../testing/wait-for.js';
 import { createHelperSpawner } from './spawn-helper.js';
 import { nodeSpawner, type Spawner, type SpawnRequest } from './spawner.js';
@@ -67,6 +68,21 @@ describe.each(spawners)('spawning %s', (_name, make) => {
       code: 'ENOENT',
     });
   });
+
+  it('makes the request’s dirs, with their parents, before it opens the log files', async () => {
+    const base = await mkdtemp(join(dir, 'dirs-'));
+    const logDir = join(base, 'logs', '42');
+    const scratch = join(base, 'local-temp', 'task-42');
+    const child = await spawner.spawn(
+      request(['sh', '-c', 'test -d "$0" && echo made', scratch], {
+        dirs: [logDir, scratch],
+        stdoutPath: join(logDir, 'stdout.log'),
+        stderrPath: join(logDir, 'stderr.log'),
+      }),
+    );
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(await readFile(join(logDir, 'stdout.log'), 'utf8')).toBe('made\n');
+  });
 });
 
 const parentOf = async (pid: number): Promise<number> => {
@@ -75,6 +91,19 @@ const parentOf = async (pid: number): Promise<number> => {
 };
 
 describe('the spawn helper', () => {
+  it('reports the start time of the pid it spawned, as /proc/<pid>/stat has it', async () => {
+    const spawner = createHelperSpawner(createLogger('silent'));
+    try {
+      const child = await spawner.spawn(request(['sleep', '30']));
+      expect(child.startTime).toMatch(/^\d+$/);
+      expect(child.startTime).toBe((await readProcStat(child.pid))?.startTime);
+      process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('outlives SIGINT and SIGTERM, so a Ctrl-C reaches the runner and not its tasks', async () => {
     const spawner = createHelperSpawner(createLogger('silent'));
     const child = await spawner.spawn(request(['sleep', '30']));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { closeFd, openForWrite } from '../../util/fd.js';
 
 export interface SpawnRequest {
@@ -6,6 +7,11 @@ export interface SpawnRequest {
   args: readonly string[];
   env: Record<string, string>;
   cwd: string;
+  /**
+   * Dirs made (with their parents) before anything else, e.g. the task's log dir and scratch
+   * dir: by the spawner, so that the runner's event loop does not wait for them first.
+   */
+  dirs?: readonly string[];
   /** Files the child's stdout and stderr go to, created or truncated. */
   stdoutPath: string;
   stderrPath: string;
@@ -27,6 +33,11 @@ export interface ProcessExit {
 
 export interface SpawnedProcess {
   pid: number;
+  /**
+   * The process's start time from /proc/<pid>/stat, when the spawner read it (null: it could
+   * not); absent when the caller has to read it itself.
+   */
+  startTime?: string | null;
   exited: Promise<ProcessExit>;
 }
 
@@ -44,6 +55,7 @@ export interface Spawner {
  */
 export const nodeSpawner: Spawner = {
   async spawn(request) {
+    for (const dir of request.dirs ?? []) await mkdir(dir, { recursive: true });
     const fds = await Promise.allSettled([openForWrite(request.stdoutPath), openForWrite(request.stderrPath)]);
     try {
       const [stdout, stderr] = fds.map((fd) => {

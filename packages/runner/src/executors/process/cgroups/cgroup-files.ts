@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../../../util/errno.js';
@@ -6,6 +7,14 @@ import { sleep } from '../../../util/sleep.js';
 /** Writes one value into a cgroup control file. */
 export function writeControl(dir: string, file: string, value: string): Promise<void> {
   return writeFile(join(dir, file), value);
+}
+
+/**
+ * writeControl without the thread pool, for the pooled hot path: cgroupfs answers from kernel
+ * memory, so the syscalls take microseconds and a round trip through libuv costs more.
+ */
+export function writeControlSync(dir: string, file: string, value: string): void {
+  writeFileSync(join(dir, file), value);
 }
 
 export async function readControl(dir: string, file: string): Promise<string | null> {
@@ -35,6 +44,17 @@ export async function readProcs(dir: string): Promise<number[]> {
     .filter((line) => line !== '')
     .map(Number)
     .filter((pid) => Number.isInteger(pid) && pid > 0);
+}
+
+/** How many processes a cgroup holds (synchronously, see writeControlSync); null when unreadable. */
+export function countProcsSync(dir: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'cgroup.procs'), 'utf8');
+  } catch {
+    return null;
+  }
+  return text.split('\n').filter((line) => line !== '').length;
 }
 
 export function killPids(pids: readonly number[]): void {

@@ -10,10 +10,12 @@ import {
   removeCgroupDir,
   waitUntil,
   writeControl,
+  writeControlSync,
 } from './cgroup-files.js';
 import type { V1Controller } from './cgroup-mounts.js';
 import { joinCgroupsAndExec } from './join-script.js';
 import {
+  CPU_PERIOD_US,
   cpuQuotaMicros,
   taskCgroupName,
   unknownTaskIds,
@@ -22,6 +24,7 @@ import {
   type TaskCgroup,
 } from './task-cgroup.js';
 import { cgroupUnavailable } from './unavailable.js';
+import { createV1CgroupPool, isFreeCgroupName, type V1CgroupPool } from './v1-pool.js';
 
 export interface V1DriverOptions {
   mounts: Partial<Record<V1Controller, string>>;
@@ -50,6 +53,7 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
     };
   }
   const memsw = mounts.memory === undefined ? false : await exists(join(mounts.memory, 'memory.memsw.limit_in_bytes'));
+  const pool = createV1CgroupPool();
 
   return {
     kind: 'v1',
@@ -67,18 +71,24 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
         return mount === undefined || !controllers.has(controller) ? null : join(baseOf(mount), taskCgroupName(taskId));
       };
       const dirs = [...new Set([...controllers].map(dirOf).filter((dir): dir is string => dir !== null))];
+      // A memory cgroup is never reused: its OOM kill count cannot be reset, and the page
+      // cache charged to it stays charged after its processes are gone.
+      const poolable = !controllers.has('memory');
       try {
-        await Promise.all(dirs.map(makeTaskDir));
-        await applyLimits(limits, dirOf('cpu'), dirOf('memory'));
+        if (poolable && pool.take(dirs)) {
+          // The quota is the only limit such a set has; it is written for every task.
+          const cpu = dirOf('cpu');
+          if (limits.cores > 0 && cpu !== null)
+            writeControlSync(cpu, 'cpu.cfs_quota_us', String(cpuQuotaMicros(limits.cores)));
+        } else {
+          await Promise.all(dirs.map(makeTaskDir));
+          await applyLimits(limits, dirOf('cpu'), dirOf('memory'));
+        }
       } catch (error) {
         await Promise.all(dirs.map((dir) => removeCgroupDir(dir, async () => {}, 500)));
         throw cgroupUnavailable(limits, errorMessage(error), error);
       }
-      return v1TaskCgroup(dirs, {
-        freezer: dirOf('freezer'),
-        memory: dirOf('memory'),
-        processes: dirOf('freezer') ?? dirOf('pids') ?? dirs[0] ?? null,
-      });
+      return v1TaskCgroup(dirs, dirOf, poolable ? pool : null);
     },
 
     adopt: (_taskId, made) => adoptDirs(made.dirs),
@@ -90,10 +100,19 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
         const dirs = hierarchies.map((mount) => join(baseOf(mount), taskCgroupName(taskId)));
         await adoptDirs(dirs).remove();
       }
+      // Free cgroups an earlier run kept (see v1-pool.ts) go too; this run keeps its own.
+      const stale = hierarchies.flatMap((mount, index) =>
+        (names[index] ?? [])
+          .filter(isFreeCgroupName)
+          .map((name) => join(baseOf(mount), name))
+          .filter((dir) => !pool.holds(dir)),
+      );
+      await Promise.all(stale.map((dir) => removeCgroupDir(dir, () => killAllIn(dir), 500)));
       return ids;
     },
 
     async cleanup() {
+      pool.drain();
       await Promise.all(hierarchies.map((mount) => removeCgroupDir(baseOf(mount), async () => {}, 200)));
     },
   };
@@ -105,11 +124,7 @@ export async function createV1Driver(options: V1DriverOptions): Promise<CgroupDr
       const mount = mounts[controller];
       return mount === undefined ? null : (dirs.find((dir) => dir.startsWith(`${mount}/`)) ?? null);
     };
-    return v1TaskCgroup(dirs, {
-      freezer: dirIn('freezer'),
-      memory: dirIn('memory'),
-      processes: dirIn('freezer') ?? dirIn('pids') ?? dirs[0] ?? null,
-    });
+    return v1TaskCgroup(dirs, dirIn, null);
   }
 
   /**
@@ -165,11 +180,31 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** What a task may have changed in a pooled cgroup, put back before the next task gets it. */
+const RESETS: readonly (readonly [V1Controller, string, string])[] = [
+  ['cpu', 'cpu.cfs_period_us', String(CPU_PERIOD_US)],
+  ['cpuacct', 'cpuacct.usage', '0'],
+  ['freezer', 'freezer.state', 'THAWED'],
+  ['pids', 'pids.max', 'max'],
+];
+
+/** SIGKILLs what a cgroup holds (the sweep's, for dirs no task owns). */
+async function killAllIn(dir: string): Promise<void> {
+  killPids(await readProcs(dir));
+}
+
+/**
+ * A task's cgroup: `dirs`, one per hierarchy, and `dirOf` to find the one of a controller.
+ * With a pool, remove() gives the dirs back to it when they are empty.
+ */
 function v1TaskCgroup(
   dirs: string[],
-  roles: { freezer: string | null; memory: string | null; processes: string | null },
+  dirOf: (controller: V1Controller) => string | null,
+  pool: V1CgroupPool | null,
 ): TaskCgroup {
-  const { freezer, memory } = roles;
+  const freezer = dirOf('freezer');
+  const memory = dirOf('memory');
+  const processes = freezer ?? dirOf('pids') ?? dirs[0] ?? null;
   const thaw = async (): Promise<boolean> => {
     if (freezer === null) return false;
     await writeControl(freezer, 'freezer.state', 'THAWED');
@@ -181,6 +216,12 @@ function v1TaskCgroup(
     killPids(pids);
     // A frozen process keeps a pending SIGKILL until it is thawed.
     await thaw().catch(() => false);
+  };
+  const reset = (): void => {
+    for (const [controller, file, value] of RESETS) {
+      const dir = dirOf(controller);
+      if (dir !== null) writeControlSync(dir, file, value);
+    }
   };
 
   return {
@@ -204,7 +245,7 @@ function v1TaskCgroup(
       return true;
     },
     thaw,
-    killAll: () => (roles.processes === null ? Promise.resolve() : killIn(roles.processes)),
+    killAll: () => (processes === null ? Promise.resolve() : killIn(processes)),
 
     async oomKilled(signal) {
       if (memory === null) return false;
@@ -217,6 +258,7 @@ function v1TaskCgroup(
     },
 
     async remove() {
+      if (pool?.give(dirs, reset) === true) return;
       await Promise.all(dirs.map((dir) => removeCgroupDir(dir, () => killIn(dir))));
     },
   };
