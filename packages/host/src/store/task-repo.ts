@@ -56,6 +56,8 @@ export interface StatusChange {
   exitCode: number | null;
   /** Where the scheduler placed the task; only for `pending → assigned`. */
   placement?: { node: string; numa: number | null; gpus: number[] };
+  /** Applies only if the task is placed on this node (a runner reports only its own tasks). */
+  onNode?: string;
 }
 
 export interface TaskPage {
@@ -98,6 +100,18 @@ interface TaskRow {
   reason: string | null;
   exit_code: number | null;
   submitted_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+/** The columns a state change writes: RETURNING only these spares reading back the whole row. */
+interface ChangedRow {
+  status: string;
+  reason: string | null;
+  exit_code: number | null;
+  node: string | null;
+  numa: number | null;
+  gpus: string;
   started_at: number | null;
   ended_at: number | null;
 }
@@ -164,11 +178,12 @@ const FINAL_SQL_LIST = `(${[...finalStatuses].map((status) => `'${status}'`).joi
 /** Tasks, batches and task events. Every method maps rows to protocol types before returning. */
 export class TaskRepo {
   private readonly insertBatchStatement: Statement<[string, number]>;
-  private readonly insertTaskStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly insertTaskStatement: Statement<Record<string, unknown>>;
   private readonly insertEventStatement: Statement<[number, number, string | null, string, string | null]>;
   private readonly getStatement: Statement<[number], TaskRow>;
   private readonly eventsStatement: Statement<[number], EventRow>;
-  private readonly changeStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly changeStatement: Statement<Record<string, unknown>, ChangedRow>;
+  private readonly changeByIdStatement: Statement<Record<string, unknown>, TaskRow>;
   private readonly byStatusStatement: Statement<[string], TaskRow>;
   private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
   private readonly syncProgressStatement: Statement<[string, number, string]>;
@@ -188,14 +203,13 @@ export class TaskRepo {
                          max_parallel, retry, retry_on_fail, attempt, retry_of, status, reason, submitted_at)
       VALUES (@kind, @publicKey, @batchId, @owner, @command, @env, @workdir, @container, @image, @mounts, @privileged, @cores,
               @memoryBytes, @target, @privateNetwork, @privatePid, @priority, @gpuCount, @numaAuto,
-              @maxParallel, @retry, @retryOnFail, @attempt, @retryOf, 'pending', @reason, @at)
-      RETURNING *`);
+              @maxParallel, @retry, @retryOnFail, @attempt, @retryOf, 'pending', @reason, @at)`);
     this.insertEventStatement = db.prepare(
       'INSERT INTO task_events (task_id, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)',
     );
     this.getStatement = db.prepare('SELECT * FROM tasks WHERE id = ?');
     this.eventsStatement = db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id');
-    this.changeStatement = db.prepare(`
+    const change = `
       UPDATE tasks SET
         status = @to,
         reason = @reason,
@@ -208,8 +222,12 @@ export class TaskRepo {
         ended_at = @endedAt,
         -- Progress describes the current sync only: any state change ends it.
         sync_progress = NULL
-      WHERE id = @id AND status = @from
-      RETURNING *`);
+      WHERE id = @id AND status = @from AND (@onNode IS NULL OR node = @onNode)`;
+    // Every column the statement may change, so the caller's copy of the rest stays exact.
+    this.changeStatement = db.prepare(
+      `${change} RETURNING status, reason, exit_code, node, numa, gpus, started_at, ended_at`,
+    );
+    this.changeByIdStatement = db.prepare(`${change} RETURNING *`);
     this.byStatusStatement = db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY id');
     this.liveOnNodeStatement = db.prepare(
       `SELECT * FROM tasks WHERE node = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
@@ -275,37 +293,76 @@ export class TaskRepo {
     at: number,
     reason: string,
   ): Task {
-    const row = this.insertTaskStatement.get({
+    const id = Number(
+      this.insertTaskStatement.run({
+        kind: task.kind,
+        publicKey: task.publicKey,
+        batchId,
+        owner: task.owner,
+        command: JSON.stringify(task.command),
+        env: JSON.stringify(task.env),
+        workdir: task.workdir,
+        container: task.container,
+        image: task.image,
+        mounts: JSON.stringify(task.mounts),
+        privileged: task.privileged ? 1 : 0,
+        cores: task.cores,
+        memoryBytes: task.memoryBytes,
+        target: task.target === null ? null : JSON.stringify(task.target),
+        privateNetwork: task.privateNetwork ? 1 : 0,
+        privatePid: task.privatePid ? 1 : 0,
+        priority: task.priority,
+        gpuCount: task.gpuCount,
+        numaAuto: task.numaAuto ? 1 : 0,
+        maxParallel: task.maxParallel,
+        retry: task.retry,
+        retryOnFail: task.retryOnFail ? 1 : 0,
+        attempt: attempt.attempt,
+        retryOf: attempt.retryOf,
+        reason,
+        at,
+      }).lastInsertRowid,
+    );
+    this.insertEventStatement.run(id, at, null, 'pending', reason);
+    // The task is built from what was written, not read back: reading a whole row costs more
+    // than writing it. Tasks are values nobody changes, so sharing the request's arrays is safe.
+    // store.test.ts checks that it equals what `get` reads.
+    return {
+      id,
       kind: task.kind,
       publicKey: task.publicKey,
       batchId,
       owner: task.owner,
-      command: JSON.stringify(task.command),
-      env: JSON.stringify(task.env),
+      command: task.command,
+      env: task.env,
       workdir: task.workdir,
       container: task.container,
       image: task.image,
-      mounts: JSON.stringify(task.mounts),
-      privileged: task.privileged ? 1 : 0,
+      mounts: task.mounts,
+      privileged: task.privileged,
       cores: task.cores,
       memoryBytes: task.memoryBytes,
-      target: task.target === null ? null : JSON.stringify(task.target),
-      privateNetwork: task.privateNetwork ? 1 : 0,
-      privatePid: task.privatePid ? 1 : 0,
+      target: task.target,
+      node: null,
+      numa: null,
+      gpus: [],
+      privateNetwork: task.privateNetwork,
+      privatePid: task.privatePid,
       priority: task.priority,
       gpuCount: task.gpuCount,
-      numaAuto: task.numaAuto ? 1 : 0,
+      numaAuto: task.numaAuto,
       maxParallel: task.maxParallel,
       retry: task.retry,
-      retryOnFail: task.retryOnFail ? 1 : 0,
+      retryOnFail: task.retryOnFail,
       attempt: attempt.attempt,
-      retryOf: attempt.retryOf,
+      status: 'pending',
       reason,
-      at,
-    });
-    if (!row) throw new Error('INSERT … RETURNING gave no row');
-    this.insertEventStatement.run(row.id, at, null, 'pending', reason);
-    return toTask(row);
+      exitCode: null,
+      syncProgress: null,
+      submittedAt: at,
+      startedAt: null,
+      endedAt: null,
+    };
   }
 
   /** The task that retries `id`, if it was retried. */
@@ -349,27 +406,64 @@ export class TaskRepo {
   }
 
   /**
-   * Applies one state change and records its event, atomically. Returns the updated task, or
-   * null when the task was no longer in `change.from` (nothing is written then).
+   * Applies one state change to `task` and records its event, atomically. `task` is the task as
+   * the caller has it: the change applies only if the row is still in `change.from`, and the
+   * result is `task` with the columns the change wrote (read back with it). Returns null when
+   * the task was no longer in `change.from` (nothing is written then).
    */
-  changeStatus(id: number, change: StatusChange): Task | null {
-    return this.db.transaction(() => {
-      const row = this.changeStatement.get({
-        id,
-        from: change.from,
-        to: change.to,
-        reason: change.reason,
-        exitCode: change.exitCode,
-        node: change.placement?.node ?? null,
-        numa: change.placement?.numa ?? null,
-        gpus: change.placement ? JSON.stringify(change.placement.gpus) : null,
-        startedAt: change.to === 'running' ? change.at : null,
-        endedAt: finalStatuses.has(change.to) ? change.at : null,
-      });
+  changeStatus(task: Task, change: StatusChange): Task | null {
+    return this.atomically(() => {
+      const row = this.changeStatement.get(this.changeParameters(task.id, change));
+      if (!row) return null;
+      this.insertEventStatement.run(task.id, change.at, change.from, change.to, change.reason);
+      return {
+        ...task,
+        status: decodeStatus(row.status),
+        reason: row.reason,
+        exitCode: row.exit_code,
+        node: row.node,
+        numa: row.numa,
+        gpus: decodeIntArray(row.gpus, 'tasks.gpus'),
+        syncProgress: null,
+        startedAt: row.started_at,
+        endedAt: row.ended_at,
+      };
+    });
+  }
+
+  /** `changeStatus` for a caller that has only the id: the whole row is read back. */
+  changeStatusById(id: number, change: StatusChange): Task | null {
+    return this.atomically(() => {
+      const row = this.changeByIdStatement.get(this.changeParameters(id, change));
       if (!row) return null;
       this.insertEventStatement.run(id, change.at, change.from, change.to, change.reason);
       return toTask(row);
-    })();
+    });
+  }
+
+  private changeParameters(id: number, change: StatusChange): Record<string, unknown> {
+    return {
+      id,
+      from: change.from,
+      to: change.to,
+      reason: change.reason,
+      exitCode: change.exitCode,
+      node: change.placement?.node ?? null,
+      numa: change.placement?.numa ?? null,
+      gpus: change.placement ? JSON.stringify(change.placement.gpus) : null,
+      startedAt: change.to === 'running' ? change.at : null,
+      endedAt: finalStatuses.has(change.to) ? change.at : null,
+      onNode: change.onNode ?? null,
+    };
+  }
+
+  /**
+   * Runs `body` atomically. Inside a caller's transaction it is already atomic with it: an
+   * error rolls the caller's transaction back (no caller catches and commits), so a savepoint
+   * per state change, which costs more than the change, buys nothing.
+   */
+  private atomically<T>(body: () => T): T {
+    return this.db.inTransaction ? body() : this.db.transaction(body)();
   }
 
   /**
