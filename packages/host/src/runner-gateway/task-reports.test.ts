@@ -45,7 +45,7 @@ describe('task reports', () => {
 
   const placedTask = (node: string): Task => {
     const task = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting').tasks[0] as Task;
-    return lifecycle.assign(task.id, { node, numa: null, gpus: [] }) as Task;
+    return lifecycle.transition(task, 'assigned', { reason: null, placement: { node, numa: null, gpus: [] } }) as Task;
   };
   const apply = (node: string, taskId: number, status: TaskEventFrame['status']): void =>
     store.tasks.transaction(() => applyTaskReport(node, report(taskId, status), store.tasks, lifecycle, log));

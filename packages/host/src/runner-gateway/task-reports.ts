@@ -16,9 +16,9 @@ export function applyTaskReport(
   log: FastifyBaseLogger,
 ): void {
   const reason = frame.message ?? frame.errorCode;
-  const options = { reason, exitCode: frame.exitCode, onNode: node };
+  const options = { reason, exitCode: frame.exitCode };
   // The usual report moves a placed task on: the lifecycle's copy of it spares reading the row.
-  // The change itself checks the row's state and node, so a stale copy only means a read below.
+  // The change applies only if the row still matches the copy, so a stale copy means a read below.
   const placed = lifecycle.placedTask(frame.taskId);
   if (placed?.node === node && placed.status !== frame.status && lifecycle.transition(placed, frame.status, options))
     return;

@@ -149,12 +149,13 @@ export class Scheduler {
 
   private assign(placement: Placement): Task[] {
     this.queue.remove(placement.taskId);
-    // One statement checks that the task is still pending, places it and reads it back.
-    const assigned = this.deps.lifecycle.assign(placement.taskId, {
-      node: placement.node,
-      numa: placement.numa,
-      gpus: placement.gpus,
-    });
+    const task = this.deps.tasks.get(placement.taskId);
+    const assigned = task
+      ? this.deps.lifecycle.transition(task, 'assigned', {
+          reason: null,
+          placement: { node: placement.node, numa: placement.numa, gpus: placement.gpus },
+        })
+      : null;
     if (assigned) return [assigned];
     this.deps.log.warn({ taskId: placement.taskId }, 'a queued task was no longer pending; dropped it from the queue');
     return [];

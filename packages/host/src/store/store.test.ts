@@ -41,10 +41,12 @@ describe('store', () => {
     const task = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting').tasks[0] as Task;
     const id = task.id;
     expect(
-      store.tasks.changeStatus(task, { from: 'running', to: 'completed', at: 2000, reason: null, exitCode: 0 }),
+      store.tasks.changeStatus(
+        { ...task, status: 'running' },
+        { to: 'completed', at: 2000, reason: null, exitCode: 0 },
+      ),
     ).toBeNull();
     const killed = store.tasks.changeStatus(task, {
-      from: 'pending',
       to: 'killed',
       at: 2000,
       reason: 'gone',

@@ -66,8 +66,7 @@ describe('the tasks that inserts and state changes return', () => {
       Task,
       Task,
     ];
-    const assigned = store.tasks.changeStatusById(first.id, {
-      from: 'pending',
+    const assigned = store.tasks.changeStatus(first, {
       to: 'assigned',
       at: 2000,
       reason: null,
@@ -78,7 +77,6 @@ describe('the tasks that inserts and state changes return', () => {
     expect(assigned).toEqual(stored(assigned));
     store.tasks.setSyncProgress(first.id, 'node1', { what: 'torch', phase: 'loading', doneBytes: 1, totalBytes: 2 });
     const syncing = store.tasks.changeStatus(assigned as Task, {
-      from: 'assigned',
       to: 'syncing',
       at: 2500,
       reason: null,
@@ -86,7 +84,6 @@ describe('the tasks that inserts and state changes return', () => {
     });
     expect(syncing).toEqual(stored(syncing));
     const running = store.tasks.changeStatus(syncing as Task, {
-      from: 'syncing',
       to: 'running',
       at: 3000,
       reason: null,
@@ -95,7 +92,6 @@ describe('the tasks that inserts and state changes return', () => {
     expect(running).toMatchObject({ startedAt: 3000, syncProgress: null });
     expect(running).toEqual(stored(running));
     const failed = store.tasks.changeStatus(running as Task, {
-      from: 'running',
       to: 'failed',
       at: 4000,
       reason: 'exit 3',
@@ -104,8 +100,7 @@ describe('the tasks that inserts and state changes return', () => {
     expect(failed).toMatchObject({ status: 'failed', exitCode: 3, startedAt: 3000, endedAt: 4000 });
     expect(failed).toEqual(stored(failed));
 
-    const placed = store.tasks.changeStatusById(second.id, {
-      from: 'pending',
+    const placed = store.tasks.changeStatus(second, {
       to: 'assigned',
       at: 2000,
       reason: null,
@@ -113,7 +108,6 @@ describe('the tasks that inserts and state changes return', () => {
       placement: { node: 'node2', numa: null, gpus: [] },
     });
     const requeued = store.tasks.changeStatus(placed as Task, {
-      from: 'assigned',
       to: 'pending',
       at: 2100,
       reason: 'node2 went away',
@@ -123,28 +117,35 @@ describe('the tasks that inserts and state changes return', () => {
     expect(requeued).toEqual(stored(requeued));
   });
 
-  it('apply only on the node a change names, and write nothing otherwise', () => {
+  it('apply only while the row still is as the copy shows it, and write nothing otherwise', () => {
     const task = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting').tasks[0] as Task;
-    const assigned = store.tasks.changeStatusById(task.id, {
-      from: 'pending',
+    const assigned = store.tasks.changeStatus(task, {
       to: 'assigned',
       at: 2000,
       reason: null,
       exitCode: null,
-      placement: { node: 'node1', numa: null, gpus: [] },
+      placement: { node: 'node1', numa: 0, gpus: [2] },
     }) as Task;
-    const running = { from: 'assigned', to: 'running', at: 3000, reason: null, exitCode: null } as const;
-    expect(store.tasks.changeStatus(assigned, { ...running, onNode: 'node2' })).toBeNull();
-    expect(stored(assigned)?.status).toBe('assigned');
+    const running = { to: 'running', at: 3000, reason: null, exitCode: null } as const;
+    for (const stale of [
+      task,
+      { ...assigned, node: 'node2' },
+      { ...assigned, numa: 1 },
+      { ...assigned, gpus: [3] },
+      { ...assigned, startedAt: 2500 },
+    ]) {
+      expect(store.tasks.changeStatus(stale, running)).toBeNull();
+    }
+    expect(stored(assigned)).toEqual(assigned);
     expect(store.tasks.events(task.id).map((event) => event.to)).toEqual(['pending', 'assigned']);
-    expect(store.tasks.changeStatus(assigned, { ...running, onNode: 'node1' })?.status).toBe('running');
+    expect(store.tasks.changeStatus(assigned, running)?.status).toBe('running');
   });
 
   it('roll back with the transaction they run in, event and all', () => {
     const task = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting').tasks[0] as Task;
     expect(() =>
       store.tasks.transaction(() => {
-        store.tasks.changeStatus(task, { from: 'pending', to: 'killed', at: 2000, reason: 'x', exitCode: null });
+        store.tasks.changeStatus(task, { to: 'killed', at: 2000, reason: 'x', exitCode: null });
         throw new Error('the rest of the batch failed');
       }),
     ).toThrow('the rest of the batch failed');

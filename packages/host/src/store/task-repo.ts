@@ -47,18 +47,33 @@ export interface NewTask {
   retryOnFail: boolean;
 }
 
-/** One state change, applied only if the task is still in `from`. */
+/** One state change, applied only if the task is still as the caller's copy shows it. */
 export interface StatusChange {
-  from: TaskStatus;
   to: TaskStatus;
   at: number;
   reason: string | null;
   exitCode: number | null;
   /** Where the scheduler placed the task; only for `pending → assigned`. */
   placement?: { node: string; numa: number | null; gpus: number[] };
-  /** Applies only if the task is placed on this node (a runner reports only its own tasks). */
-  onNode?: string;
 }
+
+/** The new state, then the state the row must still be in (see `changeStatement`). */
+type ChangeParameters = [
+  TaskStatus,
+  string | null,
+  number | null,
+  string | null,
+  number | null,
+  string,
+  number | null,
+  number | null,
+  number,
+  TaskStatus,
+  string | null,
+  number | null,
+  string,
+  number | null,
+];
 
 export interface TaskPage {
   tasks: Task[];
@@ -100,18 +115,6 @@ interface TaskRow {
   reason: string | null;
   exit_code: number | null;
   submitted_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-}
-
-/** The columns a state change writes: RETURNING only these spares reading back the whole row. */
-interface ChangedRow {
-  status: string;
-  reason: string | null;
-  exit_code: number | null;
-  node: string | null;
-  numa: number | null;
-  gpus: string;
   started_at: number | null;
   ended_at: number | null;
 }
@@ -182,8 +185,7 @@ export class TaskRepo {
   private readonly insertEventStatement: Statement<[number, number, string | null, string, string | null]>;
   private readonly getStatement: Statement<[number], TaskRow>;
   private readonly eventsStatement: Statement<[number], EventRow>;
-  private readonly changeStatement: Statement<Record<string, unknown>, ChangedRow>;
-  private readonly changeByIdStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly changeStatement: Statement<ChangeParameters>;
   private readonly byStatusStatement: Statement<[string], TaskRow>;
   private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
   private readonly syncProgressStatement: Statement<[string, number, string]>;
@@ -209,25 +211,16 @@ export class TaskRepo {
     );
     this.getStatement = db.prepare('SELECT * FROM tasks WHERE id = ?');
     this.eventsStatement = db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id');
-    const change = `
+    // The caller works out the whole new state from its copy of the task (`changeStatus`); the
+    // statement writes it only if the row still holds what the copy shows in every column a
+    // change carries over. That makes a stale copy fail instead of writing from wrong values,
+    // and spares reading the row back (RETURNING costs more than the update).
+    this.changeStatement = db.prepare(`
       UPDATE tasks SET
-        status = @to,
-        reason = @reason,
-        exit_code = @exitCode,
-        -- Back to pending (placed but never delivered): the placement no longer holds.
-        node = CASE WHEN @to = 'pending' THEN NULL ELSE COALESCE(@node, node) END,
-        numa = CASE WHEN @to = 'pending' THEN NULL WHEN @node IS NULL THEN numa ELSE @numa END,
-        gpus = CASE WHEN @to = 'pending' THEN '[]' ELSE COALESCE(@gpus, gpus) END,
-        started_at = COALESCE(started_at, @startedAt),
-        ended_at = @endedAt,
+        status = ?, reason = ?, exit_code = ?, node = ?, numa = ?, gpus = ?, started_at = ?, ended_at = ?,
         -- Progress describes the current sync only: any state change ends it.
         sync_progress = NULL
-      WHERE id = @id AND status = @from AND (@onNode IS NULL OR node = @onNode)`;
-    // Every column the statement may change, so the caller's copy of the rest stays exact.
-    this.changeStatement = db.prepare(
-      `${change} RETURNING status, reason, exit_code, node, numa, gpus, started_at, ended_at`,
-    );
-    this.changeByIdStatement = db.prepare(`${change} RETURNING *`);
+      WHERE id = ? AND status = ? AND node IS ? AND numa IS ? AND gpus = ? AND started_at IS ?`);
     this.byStatusStatement = db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY id');
     this.liveOnNodeStatement = db.prepare(
       `SELECT * FROM tasks WHERE node = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
@@ -407,54 +400,50 @@ export class TaskRepo {
 
   /**
    * Applies one state change to `task` and records its event, atomically. `task` is the task as
-   * the caller has it: the change applies only if the row is still in `change.from`, and the
-   * result is `task` with the columns the change wrote (read back with it). Returns null when
-   * the task was no longer in `change.from` (nothing is written then).
+   * the caller has it; the change applies only if the row still matches it (state, placement,
+   * start time), and returns the task as now stored. Null when the row no longer matches:
+   * nothing is written then.
    */
   changeStatus(task: Task, change: StatusChange): Task | null {
+    // Back to pending (placed but never delivered): the placement no longer holds.
+    const requeued = change.to === 'pending';
+    const node = requeued ? null : (change.placement?.node ?? task.node);
+    const numa = requeued ? null : change.placement ? change.placement.numa : task.numa;
+    const gpus = requeued ? [] : (change.placement?.gpus ?? task.gpus);
+    const startedAt = task.startedAt ?? (change.to === 'running' ? change.at : null);
+    const endedAt = finalStatuses.has(change.to) ? change.at : null;
     return this.atomically(() => {
-      const row = this.changeStatement.get(this.changeParameters(task.id, change));
-      if (!row) return null;
-      this.insertEventStatement.run(task.id, change.at, change.from, change.to, change.reason);
+      const written = this.changeStatement.run(
+        change.to,
+        change.reason,
+        change.exitCode,
+        node,
+        numa,
+        JSON.stringify(gpus),
+        startedAt,
+        endedAt,
+        task.id,
+        task.status,
+        task.node,
+        task.numa,
+        JSON.stringify(task.gpus),
+        task.startedAt,
+      );
+      if (written.changes === 0) return null;
+      this.insertEventStatement.run(task.id, change.at, task.status, change.to, change.reason);
       return {
         ...task,
-        status: decodeStatus(row.status),
-        reason: row.reason,
-        exitCode: row.exit_code,
-        node: row.node,
-        numa: row.numa,
-        gpus: decodeIntArray(row.gpus, 'tasks.gpus'),
+        status: change.to,
+        reason: change.reason,
+        exitCode: change.exitCode,
+        node,
+        numa,
+        gpus,
         syncProgress: null,
-        startedAt: row.started_at,
-        endedAt: row.ended_at,
+        startedAt,
+        endedAt,
       };
     });
-  }
-
-  /** `changeStatus` for a caller that has only the id: the whole row is read back. */
-  changeStatusById(id: number, change: StatusChange): Task | null {
-    return this.atomically(() => {
-      const row = this.changeByIdStatement.get(this.changeParameters(id, change));
-      if (!row) return null;
-      this.insertEventStatement.run(id, change.at, change.from, change.to, change.reason);
-      return toTask(row);
-    });
-  }
-
-  private changeParameters(id: number, change: StatusChange): Record<string, unknown> {
-    return {
-      id,
-      from: change.from,
-      to: change.to,
-      reason: change.reason,
-      exitCode: change.exitCode,
-      node: change.placement?.node ?? null,
-      numa: change.placement?.numa ?? null,
-      gpus: change.placement ? JSON.stringify(change.placement.gpus) : null,
-      startedAt: change.to === 'running' ? change.at : null,
-      endedAt: finalStatuses.has(change.to) ? change.at : null,
-      onNode: change.onNode ?? null,
-    };
   }
 
   /**

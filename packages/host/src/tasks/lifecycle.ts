@@ -1,7 +1,7 @@
 import { canTransition, holdingStatuses, type Task, type TaskStatus } from '@kawa/protocol';
 import type { Clock } from '../clock.js';
 import type { NodeRegistry } from '../nodes/registry.js';
-import type { StatusChange, TaskRepo } from '../store/task-repo.js';
+import type { TaskRepo } from '../store/task-repo.js';
 
 /** Called after every committed state change, with the state the task left. */
 export type TaskChangeListener = (task: Task, from: TaskStatus) => void;
@@ -10,8 +10,6 @@ export interface TransitionOptions {
   reason: string | null;
   exitCode?: number | null;
   placement?: { node: string; numa: number | null; gpus: number[] };
-  /** Applies only if the task is placed on this node. */
-  onNode?: string;
 }
 
 /**
@@ -54,47 +52,24 @@ export class TaskLifecycle {
    */
   transition(task: Task, to: TaskStatus, options: TransitionOptions): Task | null {
     if (!canTransition(task.status, to)) return null;
-    const updated = this.tasks.changeStatus(task, this.change(task.status, to, options));
-    if (!updated) {
-      this.placed.delete(task.id);
-      return null;
-    }
-    this.changed(task, updated);
-    return updated;
-  }
-
-  /**
-   * Places a pending task the caller knows only by id (the scheduler's queue keeps what a
-   * placement needs, not whole tasks): `pending → assigned`, or null if it is no longer pending.
-   */
-  assign(taskId: number, placement: { node: string; numa: number | null; gpus: number[] }): Task | null {
-    const updated = this.tasks.changeStatusById(taskId, this.change('pending', 'assigned', { reason: null, placement }));
-    if (!updated) return null;
-    this.changed(null, updated);
-    return updated;
-  }
-
-  private change(from: TaskStatus, to: TaskStatus, options: TransitionOptions): StatusChange {
-    return {
-      from,
+    const updated = this.tasks.changeStatus(task, {
       to,
       at: this.clock.now(),
       reason: options.reason,
       exitCode: options.exitCode ?? null,
       ...(options.placement ? { placement: options.placement } : {}),
-      ...(options.onNode === undefined ? {} : { onNode: options.onNode }),
-    };
-  }
-
-  /** After a stored change: node allocations, the copy of placed tasks, then the listeners. */
-  private changed(before: Task | null, updated: Task): void {
-    const from = before?.status ?? 'pending';
-    const wasHolding = holdingStatuses.has(from);
+    });
+    if (!updated) {
+      this.placed.delete(task.id);
+      return null;
+    }
+    const wasHolding = holdingStatuses.has(task.status);
     const isHolding = holdingStatuses.has(updated.status);
-    if (before && wasHolding && !isHolding) this.nodes.release(before);
+    if (wasHolding && !isHolding) this.nodes.release(task);
     if (!wasHolding && isHolding) this.nodes.hold(updated);
     if (isHolding) this.placed.set(updated.id, updated);
     else this.placed.delete(updated.id);
-    for (const listener of this.listeners) listener(updated, from);
+    for (const listener of this.listeners) listener(updated, task.status);
+    return updated;
   }
 }
