@@ -11,7 +11,7 @@ import {
 import type { RunnerGateway } from './gateway.js';
 import type { ReconcileAction } from './reconcile.js';
 import type { BatchedEvents, TaskEventBatch } from './event-batch.js';
-import { RunnerLink } from './runner-link.js';
+import { RunnerLink, type LinkWire } from './runner-link.js';
 
 /** What a link session needs from the rest of the host. */
 export interface LinkSessionDeps {
@@ -49,8 +49,13 @@ function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
  * Runs one runner's WebSocket: the first frame must be `hello`; after `welcome`, frames are
  * dispatched in arrival order. Any invalid frame closes the link with `protocolError`.
  */
-export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps, batch: TaskEventBatch): void {
-  const link = new RunnerLink(socket);
+export function runLinkSession(
+  socket: WebSocket,
+  deps: LinkSessionDeps,
+  batch: TaskEventBatch,
+  wire: LinkWire | null = null,
+): void {
+  const link = new RunnerLink(socket, wire);
   const protocolError = (message: string): void => {
     deps.log.warn({ node: link.name, message }, 'runner link protocol error');
     // The reason leads with the code, so the runner can log why in Kawa's terms.

@@ -18,6 +18,7 @@ export function registerRunnerLinkRoute(app: FastifyInstance, auth: AuthService,
         `${RUNNER_LINK_PATH} is a WebSocket: connect with an Upgrade request`,
       );
     },
-    wsHandler: (socket) => runLinkSession(socket, deps, batch),
+    // The upgraded request's TCP socket is the one the WebSocket writes to.
+    wsHandler: (socket, request) => runLinkSession(socket, deps, batch, request.socket),
   });
 }

@@ -132,6 +132,7 @@ export class Scheduler {
         nodes: nodes.all(),
         holdings: nodes.holdings(),
         queue: this.queue.snapshot(),
+        queueOrdered: true,
         reservations: this.reservations,
         roundRobinAfter: this.roundRobinAfter,
         now: clock.now(),

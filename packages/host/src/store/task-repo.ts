@@ -57,8 +57,10 @@ export interface StatusChange {
   placement?: { node: string; numa: number | null; gpus: number[] };
 }
 
-/** The new state, then the state the row must still be in (see `changeStatement`). */
-type ChangeParameters = [
+/** A change's new state: status, reason, exit code, started at, ended at. */
+type NewState = [TaskStatus, string | null, number | null, number | null, number | null];
+/** The same with a new placement: status, reason, exit code, node, numa, gpus, started, ended. */
+type NewPlacement = [
   TaskStatus,
   string | null,
   number | null,
@@ -66,14 +68,10 @@ type ChangeParameters = [
   number | null,
   string,
   number | null,
-  number | null,
-  number,
-  TaskStatus,
-  string | null,
-  number | null,
-  string,
   number | null,
 ];
+/** What the row must still hold: id, status, node, numa, gpus, started at. */
+type Guard = [number, TaskStatus, string | null, number | null, string, number | null];
 
 export interface TaskPage {
   tasks: Task[];
@@ -185,7 +183,8 @@ export class TaskRepo {
   private readonly insertEventStatement: Statement<[number, number, string | null, string, string | null]>;
   private readonly getStatement: Statement<[number], TaskRow>;
   private readonly eventsStatement: Statement<[number], EventRow>;
-  private readonly changeStatement: Statement<ChangeParameters>;
+  private readonly changeStatement: Statement<[...NewPlacement, ...Guard]>;
+  private readonly keepPlacementStatement: Statement<[...NewState, ...Guard]>;
   private readonly byStatusStatement: Statement<[string], TaskRow>;
   private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
   private readonly syncProgressStatement: Statement<[string, number, string]>;
@@ -215,12 +214,17 @@ export class TaskRepo {
     // statement writes it only if the row still holds what the copy shows in every column a
     // change carries over. That makes a stale copy fail instead of writing from wrong values,
     // and spares reading the row back (RETURNING costs more than the update).
+    const guard = 'WHERE id = ? AND status = ? AND node IS ? AND numa IS ? AND gpus = ? AND started_at IS ?';
     this.changeStatement = db.prepare(`
       UPDATE tasks SET
         status = ?, reason = ?, exit_code = ?, node = ?, numa = ?, gpus = ?, started_at = ?, ended_at = ?,
         -- Progress describes the current sync only: any state change ends it.
         sync_progress = NULL
-      WHERE id = ? AND status = ? AND node IS ? AND numa IS ? AND gpus = ? AND started_at IS ?`);
+      ${guard}`);
+    // Most changes keep the placement: leaving node out of SET spares its index an update.
+    this.keepPlacementStatement = db.prepare(`
+      UPDATE tasks SET status = ?, reason = ?, exit_code = ?, started_at = ?, ended_at = ?, sync_progress = NULL
+      ${guard}`);
     this.byStatusStatement = db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY id');
     this.liveOnNodeStatement = db.prepare(
       `SELECT * FROM tasks WHERE node = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
@@ -407,28 +411,27 @@ export class TaskRepo {
   changeStatus(task: Task, change: StatusChange): Task | null {
     // Back to pending (placed but never delivered): the placement no longer holds.
     const requeued = change.to === 'pending';
+    const keepsPlacement = !requeued && change.placement === undefined;
     const node = requeued ? null : (change.placement?.node ?? task.node);
     const numa = requeued ? null : change.placement ? change.placement.numa : task.numa;
     const gpus = requeued ? [] : (change.placement?.gpus ?? task.gpus);
     const startedAt = task.startedAt ?? (change.to === 'running' ? change.at : null);
     const endedAt = finalStatuses.has(change.to) ? change.at : null;
+    const guard: Guard = [task.id, task.status, task.node, task.numa, JSON.stringify(task.gpus), task.startedAt];
     return this.atomically(() => {
-      const written = this.changeStatement.run(
-        change.to,
-        change.reason,
-        change.exitCode,
-        node,
-        numa,
-        JSON.stringify(gpus),
-        startedAt,
-        endedAt,
-        task.id,
-        task.status,
-        task.node,
-        task.numa,
-        JSON.stringify(task.gpus),
-        task.startedAt,
-      );
+      const written = keepsPlacement
+        ? this.keepPlacementStatement.run(change.to, change.reason, change.exitCode, startedAt, endedAt, ...guard)
+        : this.changeStatement.run(
+            change.to,
+            change.reason,
+            change.exitCode,
+            node,
+            numa,
+            JSON.stringify(gpus),
+            startedAt,
+            endedAt,
+            ...guard,
+          );
       if (written.changes === 0) return null;
       this.insertEventStatement.run(task.id, change.at, task.status, change.to, change.reason);
       return {
