@@ -7,7 +7,7 @@ import { runLinkSession, type LinkSessionDeps } from './link-session.js';
 
 /** The runner link: a WebSocket for join-token holders, authenticated before the upgrade. */
 export function registerRunnerLinkRoute(app: FastifyInstance, auth: AuthService, deps: LinkSessionDeps): void {
-  const batch = new TaskEventBatch(deps.transaction);
+  const batch = new TaskEventBatch((body) => deps.transaction(body));
   app.route({
     method: 'GET',
     url: RUNNER_LINK_PATH,
