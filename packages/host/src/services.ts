@@ -165,6 +165,7 @@ export function createServices(options: ServiceOptions): HostServices {
     },
     afterWelcome: () => scheduler.requestPass(),
     onAlive: (name) => liveness.touch(name),
+    transaction: (body) => store.tasks.transaction(body),
     onTaskEvents: (name, frames) => {
       store.tasks.transaction(() => {
         for (const frame of frames) applyTaskReport(name, frame, store.tasks, lifecycle, log);

@@ -10,7 +10,8 @@ import {
 } from '@kawa/protocol';
 import type { RunnerGateway } from './gateway.js';
 import type { ReconcileAction } from './reconcile.js';
-import { RunnerLink } from './runner-link.js';
+import type { BatchedEvents, TaskEventBatch } from './event-batch.js';
+import { RunnerLink, type LinkWire } from './runner-link.js';
 
 /** What a link session needs from the rest of the host. */
 export interface LinkSessionDeps {
@@ -26,11 +27,13 @@ export interface LinkSessionDeps {
   afterWelcome(name: string): void;
   /** Any frame from a registered runner proves it is alive. */
   onAlive(name: string): void;
-  /**
-   * Applies task-events, all in one committed SQLite transaction: the events of one turn of the
-   * event loop arrive together here (a commit each cost more than the event itself).
-   */
+  /** Applies one link's task-events, in one transaction (a savepoint inside the batch's). */
   onTaskEvents(name: string, frames: readonly TaskEventFrame[]): void;
+  /**
+   * Runs `body` in one SQLite transaction, nesting as a savepoint: the task-events of every link
+   * from one turn of the event loop are applied in one (see TaskEventBatch).
+   */
+  transaction<T>(body: () => T): T;
   onFrame(name: string, frame: Exclude<RunnerFrame, HelloFrame | TaskEventFrame>, link: RunnerLink): void;
   onDisconnect(name: string): void;
 }
@@ -46,8 +49,13 @@ function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
  * Runs one runner's WebSocket: the first frame must be `hello`; after `welcome`, frames are
  * dispatched in arrival order. Any invalid frame closes the link with `protocolError`.
  */
-export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
-  const link = new RunnerLink(socket);
+export function runLinkSession(
+  socket: WebSocket,
+  deps: LinkSessionDeps,
+  batch: TaskEventBatch,
+  wire: LinkWire | null = null,
+): void {
+  const link = new RunnerLink(socket, wire);
   const protocolError = (message: string): void => {
     deps.log.warn({ node: link.name, message }, 'runner link protocol error');
     // The reason leads with the code, so the runner can log why in Kawa's terms.
@@ -56,17 +64,26 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
   const helloTimer = setTimeout(() => protocolError('no hello frame in time'), deps.helloTimeoutMs);
   helloTimer.unref();
 
-  // task-events wait for the end of this turn of the event loop and are applied together; a
-  // frame of another kind first applies those before it, so this link's order holds.
+  // task-events wait for the end of this turn of the event loop and are applied together with
+  // every other link's; a frame of another kind first applies this link's, so its order holds.
   const pendingEvents: TaskEventFrame[] = [];
-  let flushScheduled = false;
-  const flushEvents = (): void => {
-    if (pendingEvents.length === 0 || link.name === null) return;
-    const batch = pendingEvents.splice(0);
-    deps.onTaskEvents(link.name, batch);
+  const ack = (frames: readonly TaskEventFrame[]): void => {
     // Committed (better-sqlite3 is synchronous): only now may the runner forget them (ADR 5).
     // Events of a link that closed first are not acked; the runner sends them again.
-    for (const frame of batch) link.send({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status });
+    for (const frame of frames) link.send({ type: 'task-event-ack', taskId: frame.taskId, status: frame.status });
+  };
+  const events: BatchedEvents = {
+    apply: () => {
+      if (pendingEvents.length === 0 || link.name === null || !link.isOpen) return [];
+      const frames = pendingEvents.splice(0);
+      deps.onTaskEvents(link.name, frames);
+      return frames;
+    },
+    committed: ack,
+    failed: (error) => failed(error),
+  };
+  const flushEvents = (): void => {
+    if (pendingEvents.length > 0) ack(deps.transaction(() => events.apply()));
   };
   const failed = (error: unknown): void => {
     deps.log.error({ err: error, node: link.name }, 'failed to handle a runner frame');
@@ -109,18 +126,7 @@ export function runLinkSession(socket: WebSocket, deps: LinkSessionDeps): void {
     if (frame.type === 'hello') return protocolError('hello was already sent on this link');
     if (frame.type === 'task-event') {
       pendingEvents.push(frame);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(() => {
-          flushScheduled = false;
-          if (!link.isOpen) return;
-          try {
-            flushEvents();
-          } catch (error) {
-            failed(error);
-          }
-        });
-      }
+      batch.add(events);
       return;
     }
     flushEvents();

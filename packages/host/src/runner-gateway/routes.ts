@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { KawaError, RUNNER_LINK_PATH } from '@kawa/protocol';
 import { authHook } from '../auth/hook.js';
 import type { AuthService } from '../auth/service.js';
+import { TaskEventBatch } from './event-batch.js';
 import { runLinkSession, type LinkSessionDeps } from './link-session.js';
 
 /** The runner link: a WebSocket for join-token holders, authenticated before the upgrade. */
 export function registerRunnerLinkRoute(app: FastifyInstance, auth: AuthService, deps: LinkSessionDeps): void {
+  const batch = new TaskEventBatch((body) => deps.transaction(body));
   app.route({
     method: 'GET',
     url: RUNNER_LINK_PATH,
@@ -16,6 +18,7 @@ export function registerRunnerLinkRoute(app: FastifyInstance, auth: AuthService,
         `${RUNNER_LINK_PATH} is a WebSocket: connect with an Upgrade request`,
       );
     },
-    wsHandler: (socket) => runLinkSession(socket, deps),
+    // The upgraded request's TCP socket is the one the WebSocket writes to.
+    wsHandler: (socket, request) => runLinkSession(socket, deps, batch, request.socket),
   });
 }

@@ -12,6 +12,12 @@ import { closeReason } from '../streams/close-codes.js';
 /** What a `stream-open` asks for, without its request id. */
 export type StreamOpenRequest = Omit<StreamOpenFrame, 'type' | 'requestId'>;
 
+/** The TCP socket under a link's WebSocket: corked, its writes go out together. */
+export interface LinkWire {
+  cork(): void;
+  uncork(): void;
+}
+
 interface PendingCommand {
   resolve: (result: CommandResultFrame) => void;
   reject: (error: KawaError) => void;
@@ -28,8 +34,13 @@ export class RunnerLink {
   private nextRequestId = 1;
   private readonly pending = new Map<number, PendingCommand>();
   private closed = false;
+  private corked = false;
 
-  constructor(private readonly socket: WebSocket) {}
+  /** `wire`: the TCP socket `socket` writes to, if known (frames then leave once per turn). */
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly wire: LinkWire | null = null,
+  ) {}
 
   get isOpen(): boolean {
     return !this.closed && this.socket.readyState === this.socket.OPEN;
@@ -37,8 +48,24 @@ export class RunnerLink {
 
   send(frame: HostFrame): boolean {
     if (!this.isOpen) return false;
+    this.corkForThisTurn();
     this.socket.send(JSON.stringify(HostFrameSchema.parse(frame)));
     return true;
+  }
+
+  /**
+   * Holds this turn's frames (a pass's task-starts, a batch's acks) and writes them in one go
+   * when the turn's synchronous work is done: one system call and TCP segment, not one each.
+   */
+  private corkForThisTurn(): void {
+    if (this.corked || this.wire === null) return;
+    const wire = this.wire;
+    this.corked = true;
+    wire.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      wire.uncork();
+    });
   }
 
   /**

@@ -15,14 +15,20 @@ export function applyTaskReport(
   lifecycle: TaskLifecycle,
   log: FastifyBaseLogger,
 ): void {
+  const reason = frame.message ?? frame.errorCode;
+  const options = { reason, exitCode: frame.exitCode };
+  // The usual report moves a placed task on: the lifecycle's copy of it spares reading the row.
+  // The change applies only if the row still matches the copy, so a stale copy means a read below.
+  const placed = lifecycle.placedTask(frame.taskId);
+  if (placed?.node === node && placed.status !== frame.status && lifecycle.transition(placed, frame.status, options))
+    return;
   const task = tasks.get(frame.taskId);
   if (!task || task.node !== node) {
     log.warn({ node, taskId: frame.taskId }, 'task-event for a task not placed on this node; ignored');
     return;
   }
   if (task.status === frame.status) return;
-  const reason = frame.message ?? frame.errorCode;
-  const updated = lifecycle.transition(task, frame.status, { reason, exitCode: frame.exitCode });
+  const updated = lifecycle.transition(task, frame.status, options);
   if (!updated) {
     log.info({ node, taskId: task.id, from: task.status, to: frame.status }, 'ignored an impossible task transition');
   }

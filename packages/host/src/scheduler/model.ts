@@ -67,6 +67,11 @@ export interface ScheduleInput {
   holdings: Iterable<Holding>;
   /** Pending tasks in queue order (priority desc, then id); sorted here if they are not. */
   queue: readonly QueuedTask[];
+  /**
+   * The caller keeps `queue` in order (the host's PendingQueue does): the pass skips checking,
+   * which is a walk over the whole queue on every pass.
+   */
+  queueOrdered?: boolean;
   /** The previous pass's reservations (task id → node), so a reservation stays on its node. */
   reservations: ReadonlyMap<number, string>;
   /** The node round-robin placed on last; the next placement starts after it. */

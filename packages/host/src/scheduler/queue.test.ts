@@ -78,7 +78,7 @@ describe('PendingQueue', () => {
     expect(snapshot[1]).toBe(again);
   });
 
-  it('drops many removals at once (past the splice limit) as well as a few', () => {
+  it('drops many removals at once as well as a few', () => {
     const queue = new PendingQueue();
     for (let id = 1; id <= 2000; id += 1) queue.add(queued(id, id % 3));
     for (let id = 1; id <= 2000; id += 2) queue.remove(id);
@@ -89,5 +89,16 @@ describe('PendingQueue', () => {
     queue.remove(2000);
     expect(queue.snapshot().map((task) => task.id)).not.toContain(2);
     expect(queue.snapshot()).toHaveLength(998);
+  });
+
+  it('drops each removal of one object re-added between snapshots', () => {
+    const queue = new PendingQueue();
+    const task = queued(1, 0);
+    queue.add(task);
+    queue.add(queued(2, 0));
+    queue.remove(1);
+    queue.add(task);
+    queue.remove(1);
+    expect(queue.snapshot().map((entry) => entry.id)).toEqual([2]);
   });
 });

@@ -123,7 +123,7 @@ export function schedule(input: ScheduleInput, policy: SchedulePolicy): Schedule
   let roundRobinAfter = input.roundRobinAfter === null ? -1 : (pool.byName.get(input.roundRobinAfter)?.index ?? -1);
 
   const search = new UntargetedSearch(pool, policy);
-  const queue = inQueueOrder(input.queue);
+  const queue = input.queueOrdered === true ? input.queue : inQueueOrder(input.queue);
   for (let index = 0; index < queue.length; index += 1) {
     const task = queue[index] as QueuedTask;
     const shape = task.shape ?? shapeKey(task);

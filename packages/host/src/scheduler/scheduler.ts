@@ -36,6 +36,12 @@ export interface SchedulerDeps {
  */
 export class Scheduler {
   private readonly queue = new PendingQueue();
+  /**
+   * Tasks queued since the last pass, whole: the pass right after a submit places them without
+   * reading back the rows the submit just wrote. Emptied by every pass, so it never holds more
+   * than one burst (the queue itself keeps only what placement needs).
+   */
+  private fresh = new Map<number, Task>();
   /** Wait reasons of the last pass, per shape; formatted on demand, once per reason. */
   private reasons = new Map<string, WaitReason>();
   private readonly texts = new WeakMap<WaitReason, string>();
@@ -52,12 +58,15 @@ export class Scheduler {
 
   /** Queues a pending task (a task already queued is left where it is). */
   enqueue(task: Task): void {
-    if (task.status === 'pending') this.queue.add(toQueued(task));
+    if (task.status !== 'pending') return;
+    this.queue.add(toQueued(task));
+    this.fresh.set(task.id, task);
   }
 
   /** Forgets a task that left `pending` other than by placement (killed before it started). */
   remove(taskId: number): void {
     this.queue.remove(taskId);
+    this.fresh.delete(taskId);
   }
 
   /** Why a pending task waits, as of the last pass; null if it has not been looked at yet. */
@@ -132,6 +141,7 @@ export class Scheduler {
         nodes: nodes.all(),
         holdings: nodes.holdings(),
         queue: this.queue.snapshot(),
+        queueOrdered: true,
         reservations: this.reservations,
         roundRobinAfter: this.roundRobinAfter,
         now: clock.now(),
@@ -141,24 +151,33 @@ export class Scheduler {
     this.reasons = result.waiting;
     this.reservations = result.reservations;
     this.roundRobinAfter = result.roundRobinAfter;
-    const placed = tasks.transaction(() => result.placements.flatMap((placement) => this.assign(placement)));
+    const fresh = this.fresh;
+    this.fresh = new Map();
+    const placed = tasks.transaction(() => result.placements.flatMap((placement) => this.assign(placement, fresh)));
     // Frames go out only after the placements are committed, so a fast runner can never report
     // on a task the database does not show as assigned.
     for (const task of placed) this.deliver(task);
   }
 
-  private assign(placement: Placement): Task[] {
+  private assign(placement: Placement, fresh: ReadonlyMap<number, Task>): Task[] {
     this.queue.remove(placement.taskId);
-    const task = this.deps.tasks.get(placement.taskId);
-    const assigned = task
-      ? this.deps.lifecycle.transition(task, 'assigned', {
-          reason: null,
-          placement: { node: placement.node, numa: placement.numa, gpus: placement.gpus },
-        })
-      : null;
+    // A fresh copy is the task as its submit stored it, so the row need not be read back. The
+    // change applies only if the row still matches it; if not, the stored row decides.
+    const copy = fresh.get(placement.taskId);
+    const assigned =
+      (copy === undefined ? null : this.place(copy, placement)) ??
+      this.place(this.deps.tasks.get(placement.taskId), placement);
     if (assigned) return [assigned];
     this.deps.log.warn({ taskId: placement.taskId }, 'a queued task was no longer pending; dropped it from the queue');
     return [];
+  }
+
+  private place(task: Task | null, placement: Placement): Task | null {
+    if (task === null) return null;
+    return this.deps.lifecycle.transition(task, 'assigned', {
+      reason: null,
+      placement: { node: placement.node, numa: placement.numa, gpus: placement.gpus },
+    });
   }
 
   private deliver(task: Task): void {

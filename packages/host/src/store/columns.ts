@@ -20,6 +20,7 @@ import {
 const StringArray = z.array(z.string());
 const StringRecord = z.record(z.string(), z.string());
 const IntArray = z.array(z.number().int());
+const Mounts = z.array(MountSchema);
 
 function decodeJson<S extends z.ZodType>(schema: S, text: string, column: string): z.output<S> {
   const result = schema.safeParse(JSON.parse(text));
@@ -33,7 +34,7 @@ export const decodeStringRecord = (text: string, column: string): Record<string,
 export const decodeIntArray = (text: string, column: string): number[] => decodeJson(IntArray, text, column);
 export const decodeTarget = (text: string): z.output<typeof TargetSchema> =>
   decodeJson(TargetSchema, text, 'tasks.target');
-export const decodeMounts = (text: string): Mount[] => decodeJson(z.array(MountSchema), text, 'tasks.mounts');
+export const decodeMounts = (text: string): Mount[] => decodeJson(Mounts, text, 'tasks.mounts');
 export const decodeSyncProgress = (text: string): SyncProgress =>
   decodeJson(SyncProgressSchema, text, 'tasks.sync_progress');
 export const decodeResources = (text: string): z.output<typeof NodeResourcesSchema> =>

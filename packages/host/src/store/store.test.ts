@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Task } from '@kawa/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
@@ -37,13 +38,15 @@ describe('store', () => {
   it('applies a status change only from the expected state, with its event', () => {
     dir = mkdtempSync(join(tmpdir(), 'kawa-store-'));
     store = openStore(join(dir, 'kawa.db'));
-    const { tasks } = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting');
-    const id = tasks[0]?.id as number;
+    const task = store.tasks.insertBatch('admin', [newTask()], 1000, 'waiting').tasks[0] as Task;
+    const id = task.id;
     expect(
-      store.tasks.changeStatus(id, { from: 'running', to: 'completed', at: 2000, reason: null, exitCode: 0 }),
+      store.tasks.changeStatus(
+        { ...task, status: 'running' },
+        { to: 'completed', at: 2000, reason: null, exitCode: 0 },
+      ),
     ).toBeNull();
-    const killed = store.tasks.changeStatus(id, {
-      from: 'pending',
+    const killed = store.tasks.changeStatus(task, {
       to: 'killed',
       at: 2000,
       reason: 'gone',

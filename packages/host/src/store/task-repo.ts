@@ -47,9 +47,8 @@ export interface NewTask {
   retryOnFail: boolean;
 }
 
-/** One state change, applied only if the task is still in `from`. */
+/** One state change, applied only if the task is still as the caller's copy shows it. */
 export interface StatusChange {
-  from: TaskStatus;
   to: TaskStatus;
   at: number;
   reason: string | null;
@@ -57,6 +56,22 @@ export interface StatusChange {
   /** Where the scheduler placed the task; only for `pending → assigned`. */
   placement?: { node: string; numa: number | null; gpus: number[] };
 }
+
+/** A change's new state: status, reason, exit code, started at, ended at. */
+type NewState = [TaskStatus, string | null, number | null, number | null, number | null];
+/** The same with a new placement: status, reason, exit code, node, numa, gpus, started, ended. */
+type NewPlacement = [
+  TaskStatus,
+  string | null,
+  number | null,
+  string | null,
+  number | null,
+  string,
+  number | null,
+  number | null,
+];
+/** What the row must still hold: id, status, node, numa, gpus, started at. */
+type Guard = [number, TaskStatus, string | null, number | null, string, number | null];
 
 export interface TaskPage {
   tasks: Task[];
@@ -164,11 +179,12 @@ const FINAL_SQL_LIST = `(${[...finalStatuses].map((status) => `'${status}'`).joi
 /** Tasks, batches and task events. Every method maps rows to protocol types before returning. */
 export class TaskRepo {
   private readonly insertBatchStatement: Statement<[string, number]>;
-  private readonly insertTaskStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly insertTaskStatement: Statement<Record<string, unknown>>;
   private readonly insertEventStatement: Statement<[number, number, string | null, string, string | null]>;
   private readonly getStatement: Statement<[number], TaskRow>;
   private readonly eventsStatement: Statement<[number], EventRow>;
-  private readonly changeStatement: Statement<Record<string, unknown>, TaskRow>;
+  private readonly changeStatement: Statement<[...NewPlacement, ...Guard]>;
+  private readonly keepPlacementStatement: Statement<[...NewState, ...Guard]>;
   private readonly byStatusStatement: Statement<[string], TaskRow>;
   private readonly liveOnNodeStatement: Statement<[string], TaskRow>;
   private readonly syncProgressStatement: Statement<[string, number, string]>;
@@ -188,28 +204,27 @@ export class TaskRepo {
                          max_parallel, retry, retry_on_fail, attempt, retry_of, status, reason, submitted_at)
       VALUES (@kind, @publicKey, @batchId, @owner, @command, @env, @workdir, @container, @image, @mounts, @privileged, @cores,
               @memoryBytes, @target, @privateNetwork, @privatePid, @priority, @gpuCount, @numaAuto,
-              @maxParallel, @retry, @retryOnFail, @attempt, @retryOf, 'pending', @reason, @at)
-      RETURNING *`);
+              @maxParallel, @retry, @retryOnFail, @attempt, @retryOf, 'pending', @reason, @at)`);
     this.insertEventStatement = db.prepare(
       'INSERT INTO task_events (task_id, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)',
     );
     this.getStatement = db.prepare('SELECT * FROM tasks WHERE id = ?');
     this.eventsStatement = db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id');
+    // The caller works out the whole new state from its copy of the task (`changeStatus`); the
+    // statement writes it only if the row still holds what the copy shows in every column a
+    // change carries over. That makes a stale copy fail instead of writing from wrong values,
+    // and spares reading the row back (RETURNING costs more than the update).
+    const guard = 'WHERE id = ? AND status = ? AND node IS ? AND numa IS ? AND gpus = ? AND started_at IS ?';
     this.changeStatement = db.prepare(`
       UPDATE tasks SET
-        status = @to,
-        reason = @reason,
-        exit_code = @exitCode,
-        -- Back to pending (placed but never delivered): the placement no longer holds.
-        node = CASE WHEN @to = 'pending' THEN NULL ELSE COALESCE(@node, node) END,
-        numa = CASE WHEN @to = 'pending' THEN NULL WHEN @node IS NULL THEN numa ELSE @numa END,
-        gpus = CASE WHEN @to = 'pending' THEN '[]' ELSE COALESCE(@gpus, gpus) END,
-        started_at = COALESCE(started_at, @startedAt),
-        ended_at = @endedAt,
+        status = ?, reason = ?, exit_code = ?, node = ?, numa = ?, gpus = ?, started_at = ?, ended_at = ?,
         -- Progress describes the current sync only: any state change ends it.
         sync_progress = NULL
-      WHERE id = @id AND status = @from
-      RETURNING *`);
+      ${guard}`);
+    // Most changes keep the placement: leaving node out of SET spares its index an update.
+    this.keepPlacementStatement = db.prepare(`
+      UPDATE tasks SET status = ?, reason = ?, exit_code = ?, started_at = ?, ended_at = ?, sync_progress = NULL
+      ${guard}`);
     this.byStatusStatement = db.prepare('SELECT * FROM tasks WHERE status = ? ORDER BY id');
     this.liveOnNodeStatement = db.prepare(
       `SELECT * FROM tasks WHERE node = ? AND status NOT IN ${FINAL_SQL_LIST} ORDER BY id`,
@@ -275,37 +290,76 @@ export class TaskRepo {
     at: number,
     reason: string,
   ): Task {
-    const row = this.insertTaskStatement.get({
+    const id = Number(
+      this.insertTaskStatement.run({
+        kind: task.kind,
+        publicKey: task.publicKey,
+        batchId,
+        owner: task.owner,
+        command: JSON.stringify(task.command),
+        env: JSON.stringify(task.env),
+        workdir: task.workdir,
+        container: task.container,
+        image: task.image,
+        mounts: JSON.stringify(task.mounts),
+        privileged: task.privileged ? 1 : 0,
+        cores: task.cores,
+        memoryBytes: task.memoryBytes,
+        target: task.target === null ? null : JSON.stringify(task.target),
+        privateNetwork: task.privateNetwork ? 1 : 0,
+        privatePid: task.privatePid ? 1 : 0,
+        priority: task.priority,
+        gpuCount: task.gpuCount,
+        numaAuto: task.numaAuto ? 1 : 0,
+        maxParallel: task.maxParallel,
+        retry: task.retry,
+        retryOnFail: task.retryOnFail ? 1 : 0,
+        attempt: attempt.attempt,
+        retryOf: attempt.retryOf,
+        reason,
+        at,
+      }).lastInsertRowid,
+    );
+    this.insertEventStatement.run(id, at, null, 'pending', reason);
+    // The task is built from what was written, not read back: reading a whole row costs more
+    // than writing it. Tasks are values nobody changes, so sharing the request's arrays is safe.
+    // store.test.ts checks that it equals what `get` reads.
+    return {
+      id,
       kind: task.kind,
       publicKey: task.publicKey,
       batchId,
       owner: task.owner,
-      command: JSON.stringify(task.command),
-      env: JSON.stringify(task.env),
+      command: task.command,
+      env: task.env,
       workdir: task.workdir,
       container: task.container,
       image: task.image,
-      mounts: JSON.stringify(task.mounts),
-      privileged: task.privileged ? 1 : 0,
+      mounts: task.mounts,
+      privileged: task.privileged,
       cores: task.cores,
       memoryBytes: task.memoryBytes,
-      target: task.target === null ? null : JSON.stringify(task.target),
-      privateNetwork: task.privateNetwork ? 1 : 0,
-      privatePid: task.privatePid ? 1 : 0,
+      target: task.target,
+      node: null,
+      numa: null,
+      gpus: [],
+      privateNetwork: task.privateNetwork,
+      privatePid: task.privatePid,
       priority: task.priority,
       gpuCount: task.gpuCount,
-      numaAuto: task.numaAuto ? 1 : 0,
+      numaAuto: task.numaAuto,
       maxParallel: task.maxParallel,
       retry: task.retry,
-      retryOnFail: task.retryOnFail ? 1 : 0,
+      retryOnFail: task.retryOnFail,
       attempt: attempt.attempt,
-      retryOf: attempt.retryOf,
+      status: 'pending',
       reason,
-      at,
-    });
-    if (!row) throw new Error('INSERT … RETURNING gave no row');
-    this.insertEventStatement.run(row.id, at, null, 'pending', reason);
-    return toTask(row);
+      exitCode: null,
+      syncProgress: null,
+      submittedAt: at,
+      startedAt: null,
+      endedAt: null,
+    };
   }
 
   /** The task that retries `id`, if it was retried. */
@@ -349,27 +403,59 @@ export class TaskRepo {
   }
 
   /**
-   * Applies one state change and records its event, atomically. Returns the updated task, or
-   * null when the task was no longer in `change.from` (nothing is written then).
+   * Applies one state change to `task` and records its event, atomically. `task` is the task as
+   * the caller has it; the change applies only if the row still matches it (state, placement,
+   * start time), and returns the task as now stored. Null when the row no longer matches:
+   * nothing is written then.
    */
-  changeStatus(id: number, change: StatusChange): Task | null {
-    return this.db.transaction(() => {
-      const row = this.changeStatement.get({
-        id,
-        from: change.from,
-        to: change.to,
+  changeStatus(task: Task, change: StatusChange): Task | null {
+    // Back to pending (placed but never delivered): the placement no longer holds.
+    const requeued = change.to === 'pending';
+    const keepsPlacement = !requeued && change.placement === undefined;
+    const node = requeued ? null : (change.placement?.node ?? task.node);
+    const numa = requeued ? null : change.placement ? change.placement.numa : task.numa;
+    const gpus = requeued ? [] : (change.placement?.gpus ?? task.gpus);
+    const startedAt = task.startedAt ?? (change.to === 'running' ? change.at : null);
+    const endedAt = finalStatuses.has(change.to) ? change.at : null;
+    const guard: Guard = [task.id, task.status, task.node, task.numa, JSON.stringify(task.gpus), task.startedAt];
+    return this.atomically(() => {
+      const written = keepsPlacement
+        ? this.keepPlacementStatement.run(change.to, change.reason, change.exitCode, startedAt, endedAt, ...guard)
+        : this.changeStatement.run(
+            change.to,
+            change.reason,
+            change.exitCode,
+            node,
+            numa,
+            JSON.stringify(gpus),
+            startedAt,
+            endedAt,
+            ...guard,
+          );
+      if (written.changes === 0) return null;
+      this.insertEventStatement.run(task.id, change.at, task.status, change.to, change.reason);
+      return {
+        ...task,
+        status: change.to,
         reason: change.reason,
         exitCode: change.exitCode,
-        node: change.placement?.node ?? null,
-        numa: change.placement?.numa ?? null,
-        gpus: change.placement ? JSON.stringify(change.placement.gpus) : null,
-        startedAt: change.to === 'running' ? change.at : null,
-        endedAt: finalStatuses.has(change.to) ? change.at : null,
-      });
-      if (!row) return null;
-      this.insertEventStatement.run(id, change.at, change.from, change.to, change.reason);
-      return toTask(row);
-    })();
+        node,
+        numa,
+        gpus,
+        syncProgress: null,
+        startedAt,
+        endedAt,
+      };
+    });
+  }
+
+  /**
+   * Runs `body` atomically. Inside a caller's transaction it is already atomic with it: an
+   * error rolls the caller's transaction back (no caller catches and commits), so a savepoint
+   * per state change, which costs more than the change, buys nothing.
+   */
+  private atomically<T>(body: () => T): T {
+    return this.db.inTransaction ? body() : this.db.transaction(body)();
   }
 
   /**
