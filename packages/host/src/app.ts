@@ -122,6 +122,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       services.gateway.closeAll(linkCloseCodes.hostShutdown, 'the host is shutting down');
       // Terminals close themselves on this; the server's close waits for every socket.
       services.shutdown.abort();
+      services.streams.close();
       this.websocketServer.close(() => done());
     },
   });

@@ -8,6 +8,7 @@ import type { RunnerGateway } from '../runner-gateway/gateway.js';
 import { newStreamId, type StreamBroker } from './broker.js';
 import { keepAlive } from './keepalive.js';
 import type { Relay } from './relay.js';
+import type { RelayProcess } from './relay-process.js';
 import type { StreamTarget } from './target.js';
 
 export interface RawSessionDeps {
@@ -20,6 +21,8 @@ export interface RawSessionDeps {
   pingMs: number;
   shutdown: AbortSignal;
   track(taskId: number, relay: Relay): () => void;
+  /** Pipes pairs whose both ends are local sockets (`kawa up`) in a process of its own. */
+  relayProcess?: RelayProcess;
 }
 
 /** After one side has ended, the other gets this long to flush before it is dropped. */
@@ -84,6 +87,8 @@ function pipeRaw(client: Socket, vps: Duplex, head: Buffer): void {
 export function runRawSshSession(client: Socket, head: Buffer, target: StreamTarget, deps: RawSessionDeps): void {
   const streamId = newStreamId();
   let vps: Duplex | null = null;
+  /** The runner's end is the sshd connection itself, handed over in this process. */
+  let local = false;
   let stopPinging = (): void => undefined;
   let answered = false;
   let phase: 'opening' | 'relaying' | 'over' = 'opening';
@@ -96,10 +101,36 @@ export function runRawSshSession(client: Socket, head: Buffer, target: StreamTar
     vps?.destroy();
     refuse(client, error);
   };
+  /** Both ends are sockets here: the relay process pipes them, or, failing that, this one. */
+  const handOff = async (end: Socket, relayProcess: RelayProcess): Promise<void> => {
+    client.setNoDelay(true);
+    client.setKeepAlive(true, deps.pingMs);
+    const pair = await relayProcess.adopt(client, end, SWITCHING).catch((error: unknown) => {
+      deps.log.warn({ err: error }, 'ssh stream: the relay process could not take it; piped here');
+      return null;
+    });
+    if (pair === null) return pipeHere(end);
+    const untrack = deps.track(target.taskId, { end: () => pair.cut() });
+    const onShutdown = (): void => pair.cut();
+    deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+    // A revoked token destroys the connection it came on: this process's socket stands for it.
+    client.once('close', () => pair.cut());
+    await pair.closed;
+    untrack();
+    deps.shutdown.removeEventListener('abort', onShutdown);
+    client.destroy();
+    end.destroy();
+  };
   const start = (): void => {
     if (phase !== 'opening' || vps === null || !answered) return;
     phase = 'relaying';
-    const end = vps;
+    if (local && head.length === 0 && deps.relayProcess !== undefined) {
+      void handOff(vps as Socket, deps.relayProcess);
+      return;
+    }
+    pipeHere(vps);
+  };
+  const pipeHere = (end: Duplex): void => {
     const relay: Relay = {
       end: () => {
         client.destroy();
@@ -158,7 +189,10 @@ export function runRawSshSession(client: Socket, head: Buffer, target: StreamTar
         stopPinging = keepAlive([socket], deps.pingMs);
         take(createWebSocketStream(socket));
       },
-      joinedLocal: take,
+      joinedLocal: (socket: Duplex) => {
+        local = true;
+        take(socket);
+      },
       failed: fail,
     },
     deps.openTimeoutMs,

@@ -221,6 +221,32 @@ describe('SSH streams over the kawa-ssh upgrade', () => {
       expect(streams.sockets).toHaveLength(0);
     });
 
+    it('cuts a relayed stream when its token is revoked, and when the host stops', async () => {
+      const made = await host.app.inject({
+        method: 'POST',
+        url: buildPath(routes.createToken.path, { name: 'admin' }),
+        headers: host.admin,
+      });
+      const token = NewTokenResponseSchema.parse(made.json());
+      const { socket } = upgraded(await open(vps.id, { authorization: `Bearer ${token.secret}` }));
+      const received = collect(socket);
+      socket.write('SSH-2.0-client\r\n');
+      await received.until((bytes) => bytes.length >= 30, 'the greeting and the echo');
+      await host.app.inject({
+        method: 'POST',
+        url: buildPath(routes.revokeToken.path, { id: token.token.id }),
+        headers: host.admin,
+      });
+      await received.whenClosed;
+
+      const second = upgraded(await open(vps.id));
+      const secondReceived = collect(second.socket);
+      second.socket.write('SSH-2.0-client\r\n');
+      await secondReceived.until((bytes) => bytes.length >= 30, 'the greeting and the echo');
+      await host.close();
+      await secondReceived.whenClosed;
+    });
+
     it('refuses a dial-back stream the local way (a WebSocket client), so the runner keeps its socket', async () => {
       const client = await fixture.open(sshUrl(fixture.base, vps.id)).catch((error: unknown) => error);
       // The WebSocket session takes no local end: the runner is told no stream waits for one.

@@ -8,6 +8,7 @@ import type { TaskRepo } from '../store/task-repo.js';
 import { StreamBroker } from './broker.js';
 import type { Relay } from './relay.js';
 import { runRawSshSession } from './raw-session.js';
+import { RelayProcess } from './relay-process.js';
 import { runStreamSession } from './session.js';
 import { streamTarget, type StreamRequest, type StreamTarget } from './target.js';
 
@@ -30,8 +31,16 @@ const TASK_END_GRACE_MS = 2_000;
 export class TaskStreams {
   readonly broker = new StreamBroker();
   private readonly open = new Map<number, Set<Relay>>();
+  private readonly relayProcess: RelayProcess;
 
-  constructor(private readonly deps: TaskStreamsDeps) {}
+  constructor(private readonly deps: TaskStreamsDeps) {
+    this.relayProcess = new RelayProcess(deps.log);
+  }
+
+  /** Ends the relay process (and the streams it pipes); for the host's shutdown. */
+  close(): void {
+    this.relayProcess.close();
+  }
 
   /** Checks a client's request before the upgrade; throws the coded refusal. */
   target(kind: StreamKind, request: StreamRequest): StreamTarget {
@@ -64,6 +73,7 @@ export class TaskStreams {
       pingMs: this.deps.pingMs,
       shutdown: this.deps.shutdown,
       track: (taskId, relay) => this.track(taskId, relay),
+      relayProcess: this.relayProcess,
     });
   }
 
