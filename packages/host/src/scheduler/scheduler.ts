@@ -153,17 +153,23 @@ export class Scheduler {
     this.roundRobinAfter = result.roundRobinAfter;
     const fresh = this.fresh;
     this.fresh = new Map();
-    const placed = tasks.transaction(() => result.placements.flatMap((placement) => this.assign(placement, fresh)));
+    const placed = tasks.transaction(() => {
+      // The rows of tasks queued before the last pass, read in one statement rather than one each.
+      const older = result.placements.filter((placement) => !fresh.has(placement.taskId));
+      const stored = older.length === 0 ? fresh : tasks.getMany(older.map((placement) => placement.taskId));
+      return result.placements.flatMap((placement) => this.assign(placement, fresh, stored));
+    });
     // Frames go out only after the placements are committed, so a fast runner can never report
     // on a task the database does not show as assigned.
     for (const task of placed) this.deliver(task);
   }
 
-  private assign(placement: Placement, fresh: ReadonlyMap<number, Task>): Task[] {
+  private assign(placement: Placement, fresh: ReadonlyMap<number, Task>, stored: ReadonlyMap<number, Task>): Task[] {
     this.queue.remove(placement.taskId);
-    // A fresh copy is the task as its submit stored it, so the row need not be read back. The
-    // change applies only if the row still matches it; if not, the stored row decides.
-    const copy = fresh.get(placement.taskId);
+    // A fresh copy is the task as its submit stored it, so the row need not be read back; an
+    // older one was read with the pass's other placements. The change applies only if the row
+    // still matches the copy; if not, the stored row, read again, decides.
+    const copy = fresh.get(placement.taskId) ?? stored.get(placement.taskId);
     const assigned =
       (copy === undefined ? null : this.place(copy, placement)) ??
       this.place(this.deps.tasks.get(placement.taskId), placement);

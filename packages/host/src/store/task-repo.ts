@@ -182,6 +182,7 @@ export class TaskRepo {
   private readonly insertTaskStatement: Statement<Record<string, unknown>>;
   private readonly insertEventStatement: Statement<[number, number, string | null, string, string | null]>;
   private readonly getStatement: Statement<[number], TaskRow>;
+  private readonly getManyStatement: Statement<[string], TaskRow>;
   private readonly eventsStatement: Statement<[number], EventRow>;
   private readonly changeStatement: Statement<[...NewPlacement, ...Guard]>;
   private readonly keepPlacementStatement: Statement<[...NewState, ...Guard]>;
@@ -209,6 +210,7 @@ export class TaskRepo {
       'INSERT INTO task_events (task_id, at, from_status, to_status, message) VALUES (?, ?, ?, ?, ?)',
     );
     this.getStatement = db.prepare('SELECT * FROM tasks WHERE id = ?');
+    this.getManyStatement = db.prepare('SELECT * FROM tasks WHERE id IN (SELECT value FROM json_each(?))');
     this.eventsStatement = db.prepare('SELECT * FROM task_events WHERE task_id = ? ORDER BY id');
     // The caller works out the whole new state from its copy of the task (`changeStatus`); the
     // statement writes it only if the row still holds what the copy shows in every column a
@@ -386,6 +388,13 @@ export class TaskRepo {
   /** Who submitted a batch, or null when there is no such batch. */
   batchOwner(batchId: number): string | null {
     return this.batchOwnerStatement.get(batchId)?.owner ?? null;
+  }
+
+  /** The stored tasks among `ids`, in one statement (a pass's placements); absent ids are left out. */
+  getMany(ids: readonly number[]): Map<number, Task> {
+    const found = new Map<number, Task>();
+    for (const row of this.getManyStatement.all(JSON.stringify(ids))) found.set(row.id, toTask(row));
+    return found;
   }
 
   get(id: number): Task | null {
