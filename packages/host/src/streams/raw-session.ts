@@ -71,6 +71,8 @@ function pipeRaw(client: Socket, vps: Duplex, head: Buffer): void {
       client.resume();
     };
     client.once('data', onFirst);
+    // It may have been paused (a hand-off to the relay process that fell through).
+    client.resume();
   }
   client.once('close', () => endSoon(vps));
   vps.once('close', () => endSoon(client));

@@ -59,6 +59,10 @@ describe('the SSH relay process', () => {
     // sshd greets at once, and the host's socket reads it before the hand-off.
     sshd.far.write('SSH-2.0-sshd\r\n');
     await new Promise((resolve) => setTimeout(resolve, 50));
+    // The session pauses the runner's end while the stream opens: a paused socket with bytes
+    // already buffered is still taken whole.
+    sshd.near.pause();
+    expect(sshd.near.readableLength).toBeGreaterThan(0);
     const pair = await relay.adopt(client.near, sshd.near, SWITCHING);
     expect(pair).not.toBeNull();
     // The relay answers the upgrade, and nothing else yet.

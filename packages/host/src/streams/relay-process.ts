@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { execPath } from 'node:process';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -97,6 +98,8 @@ async function detach(socket: Socket): Promise<Buffer | null> {
     return null;
   };
   socket.on('data', take);
+  // Explicitly: a socket its owner paused does not flow again just because it has a listener.
+  socket.resume();
   await nextTurn();
   const handle = internal._handle;
   if (handle === null || socket.destroyed) {
@@ -123,10 +126,12 @@ export class RelayProcess {
 
   /**
    * Moves `client` (upgraded, not yet answered) and `vps` (connected to sshd) into the relay
-   * process, which answers `switching` and pipes. Null when a socket could not be detached
-   * untouched; the caller then pipes them itself.
+   * process, which answers `switching` and pipes. Null for a TLS connection, or when a socket
+   * could not be detached untouched; the caller then pipes them itself.
    */
   async adopt(client: Socket, vps: Socket, switching: string): Promise<RelayedPair | null> {
+    // A TLS connection's state lives in this process: only its plain TCP descriptor could move.
+    if (client instanceof TLSSocket || vps instanceof TLSSocket) return null;
     const fromClient = await detach(client);
     const fromVps = fromClient === null ? null : await detach(vps);
     if (fromClient === null || fromVps === null) {
