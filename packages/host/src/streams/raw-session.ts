@@ -1,26 +1,16 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from '@fastify/websocket';
-import type { FastifyBaseLogger } from 'fastify';
 import { createWebSocketStream } from 'ws';
-import { KawaError, SSH_RAW_UPGRADE, isKawaError } from '@kawa/protocol';
-import type { RunnerGateway } from '../runner-gateway/gateway.js';
-import { newStreamId, type StreamBroker } from './broker.js';
+import { KawaError, SSH_RAW_UPGRADE } from '@kawa/protocol';
+import { newStreamId } from './broker.js';
 import { keepAlive } from './keepalive.js';
 import type { Relay } from './relay.js';
 import type { RelayProcess } from './relay-process.js';
+import { openOnRunner, type SessionDeps } from './session.js';
 import type { StreamTarget } from './target.js';
 
-export interface RawSessionDeps {
-  broker: StreamBroker;
-  gateway: RunnerGateway;
-  log: FastifyBaseLogger;
-  /** How long the runner has to dial back (or hand over its end) and answer after `stream-open`. */
-  openTimeoutMs: number;
-  /** A dialled-back runner socket is pinged this often, as in a WebSocket relay. */
-  pingMs: number;
-  shutdown: AbortSignal;
-  track(taskId: number, relay: Relay): () => void;
+export interface RawSessionDeps extends SessionDeps {
   /** Pipes pairs whose both ends are local sockets (`kawa up`) in a process of its own. */
   relayProcess?: RelayProcess;
 }
@@ -201,21 +191,11 @@ export function runRawSshSession(client: Socket, head: Buffer, target: StreamTar
     target.node,
   );
 
-  const { kind, taskId, cols, rows, command } = target;
-  deps.gateway
-    .openStream(target.node, { streamId, taskId, kind, cols, rows, command, raw: true }, deps.openTimeoutMs)
-    .then(
-      (result) => {
-        if (!result.ok) {
-          const message = result.error?.message ?? `node ${target.node} could not open the stream`;
-          return fail(new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
-        }
-        answered = true;
-        start();
-      },
-      (error: unknown) => {
-        if (!isKawaError(error)) deps.log.error({ err: error }, 'stream-open failed');
-        fail(isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host'));
-      },
-    );
+  openOnRunner(target, streamId, true, deps, {
+    answered: () => {
+      answered = true;
+      start();
+    },
+    failed: fail,
+  });
 }

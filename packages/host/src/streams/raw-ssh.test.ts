@@ -89,6 +89,16 @@ describe('SSH streams over the kawa-ssh upgrade', () => {
     return outcome;
   };
 
+  /** Another token of the admin, to revoke without losing the fixture's own. */
+  const secondAdminToken = async () => {
+    const made = await host.app.inject({
+      method: 'POST',
+      url: buildPath(routes.createToken.path, { name: 'admin' }),
+      headers: host.admin,
+    });
+    return NewTokenResponseSchema.parse(made.json());
+  };
+
   beforeEach(async () => {
     fixture = await streamFixture({ streamOpenTimeoutMs: 300, streamPingMs: 100, commandTimeoutMs: 1_000 });
     ({ host, runner, streams } = fixture);
@@ -154,12 +164,7 @@ describe('SSH streams over the kawa-ssh upgrade', () => {
   });
 
   it('cuts an open stream when its token is revoked', async () => {
-    const made = await host.app.inject({
-      method: 'POST',
-      url: buildPath(routes.createToken.path, { name: 'admin' }),
-      headers: host.admin,
-    });
-    const token = NewTokenResponseSchema.parse(made.json());
+    const token = await secondAdminToken();
     const { socket } = upgraded(await open(vps.id, { authorization: `Bearer ${token.secret}` }));
     const received = collect(socket);
     socket.write('ping');
@@ -222,12 +227,7 @@ describe('SSH streams over the kawa-ssh upgrade', () => {
     });
 
     it('cuts a relayed stream when its token is revoked, and when the host stops', async () => {
-      const made = await host.app.inject({
-        method: 'POST',
-        url: buildPath(routes.createToken.path, { name: 'admin' }),
-        headers: host.admin,
-      });
-      const token = NewTokenResponseSchema.parse(made.json());
+      const token = await secondAdminToken();
       const { socket } = upgraded(await open(vps.id, { authorization: `Bearer ${token.secret}` }));
       const received = collect(socket);
       socket.write('SSH-2.0-client\r\n');

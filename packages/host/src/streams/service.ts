@@ -9,7 +9,7 @@ import { StreamBroker } from './broker.js';
 import type { Relay } from './relay.js';
 import { runRawSshSession } from './raw-session.js';
 import { RelayProcess } from './relay-process.js';
-import { runStreamSession } from './session.js';
+import { runStreamSession, type SessionDeps } from './session.js';
 import { streamTarget, type StreamRequest, type StreamTarget } from './target.js';
 
 export interface TaskStreamsDeps {
@@ -52,20 +52,16 @@ export class TaskStreams {
 
   /** Runs an upgraded client socket to the end of its stream. */
   run(client: WebSocket, target: StreamTarget): void {
-    runStreamSession(client, target, {
-      broker: this.broker,
-      gateway: this.deps.gateway,
-      log: this.deps.log,
-      openTimeoutMs: this.deps.openTimeoutMs,
-      pingMs: this.deps.pingMs,
-      shutdown: this.deps.shutdown,
-      track: (taskId, relay) => this.track(taskId, relay),
-    });
+    runStreamSession(client, target, this.sessionDeps());
   }
 
   /** Runs a client connection that took the unframed `kawa-ssh` upgrade to the end of its stream. */
   runRaw(client: Socket, head: Buffer, target: StreamTarget): void {
-    runRawSshSession(client, head, target, {
+    runRawSshSession(client, head, target, { ...this.sessionDeps(), relayProcess: this.relayProcess });
+  }
+
+  private sessionDeps(): SessionDeps {
+    return {
       broker: this.broker,
       gateway: this.deps.gateway,
       log: this.deps.log,
@@ -73,8 +69,7 @@ export class TaskStreams {
       pingMs: this.deps.pingMs,
       shutdown: this.deps.shutdown,
       track: (taskId, relay) => this.track(taskId, relay),
-      relayProcess: this.relayProcess,
-    });
+    };
   }
 
   /**

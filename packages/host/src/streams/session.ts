@@ -97,21 +97,36 @@ export function runStreamSession(client: WebSocket, target: StreamTarget, deps: 
   };
   deps.broker.expect(streamId, { joined, failed: fail }, deps.openTimeoutMs, target.node);
 
+  openOnRunner(target, streamId, false, deps, {
+    answered: () => {
+      answered = true;
+      start();
+    },
+    failed: fail,
+  });
+}
+
+/**
+ * Sends `stream-open` for `target` to its runner and reports the answer: `answered` once the
+ * runner says ok, `failed` with its coded refusal, or with the link's failure.
+ */
+export function openOnRunner(
+  target: StreamTarget,
+  streamId: string,
+  raw: boolean,
+  deps: Pick<SessionDeps, 'gateway' | 'log' | 'openTimeoutMs'>,
+  outcome: { answered(): void; failed(error: KawaError): void },
+): void {
   const { kind, taskId, cols, rows, command } = target;
-  deps.gateway
-    .openStream(target.node, { streamId, taskId, kind, cols, rows, command, raw: false }, deps.openTimeoutMs)
-    .then(
-      (result) => {
-        if (!result.ok) {
-          const message = result.error?.message ?? `node ${target.node} could not open the stream`;
-          return fail(new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
-        }
-        answered = true;
-        start();
-      },
-      (error: unknown) => {
-        if (!isKawaError(error)) deps.log.error({ err: error }, 'stream-open failed');
-        fail(isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host'));
-      },
-    );
+  deps.gateway.openStream(target.node, { streamId, taskId, kind, cols, rows, command, raw }, deps.openTimeoutMs).then(
+    (result) => {
+      if (result.ok) return outcome.answered();
+      const message = result.error?.message ?? `node ${target.node} could not open the stream`;
+      outcome.failed(new KawaError(result.error?.code ?? 'KAWA_ERR_INTERNAL', message));
+    },
+    (error: unknown) => {
+      if (!isKawaError(error)) deps.log.error({ err: error }, 'stream-open failed');
+      outcome.failed(isKawaError(error) ? error : new KawaError('KAWA_ERR_INTERNAL', 'internal error in the host'));
+    },
+  );
 }

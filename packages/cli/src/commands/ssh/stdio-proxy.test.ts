@@ -146,17 +146,23 @@ describe('kawa ssh --stdio', () => {
   });
 });
 
+/** `kawa ssh --fdpass 42` with a passSocket that keeps what it is given. */
+async function fdpass(server: RawServer) {
+  const handed: Socket[] = [];
+  const run = await runWith(['ssh', '--fdpass', '42'], {
+    env: { KAWA_CLIENT_HOST_URL: server.hostUrl },
+    passSocket: (socket) => {
+      handed.push(socket);
+      return Promise.resolve();
+    },
+  });
+  return { run, handed };
+}
+
 describe('kawa ssh --fdpass', () => {
   it('hands over the upgraded connection itself, with nothing read from it', async () => {
     const server = await rawServer(echo);
-    const handed: Socket[] = [];
-    const run = await runWith(['ssh', '--fdpass', '42'], {
-      env: { KAWA_CLIENT_HOST_URL: server.hostUrl },
-      passSocket: (socket) => {
-        handed.push(socket);
-        return Promise.resolve();
-      },
-    });
+    const { run, handed } = await fdpass(server);
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(server.requests).toMatchObject([{ upgrade: 'kawa-ssh', authorization: 'Bearer test-token' }]);
     // ssh's side now: what goes in reaches the host, and its answer comes back.
@@ -193,14 +199,7 @@ describe('kawa ssh --fdpass', () => {
       () => undefined,
       () => ({ status: 409, body: { error: { code: 'KAWA_ERR_INVALID_STATE', message: 'VPS 42 is paused' } } }),
     );
-    const handed: Socket[] = [];
-    const run = await runWith(['ssh', '--fdpass', '42'], {
-      env: { KAWA_CLIENT_HOST_URL: server.hostUrl },
-      passSocket: (socket) => {
-        handed.push(socket);
-        return Promise.resolve();
-      },
-    });
+    const { run, handed } = await fdpass(server);
     expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: VPS 42 is paused (KAWA_ERR_INVALID_STATE)\n' });
     expect(handed).toEqual([]);
   });
